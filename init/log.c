@@ -1,0 +1,65 @@
+/* log: formats a line into a stack buffer and writes it with one write(),
+ * so lines from tinyhold and the app do not interleave mid-line. */
+#include "log.h"
+#include "io.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 1024	/* longer lines are cut, never split */
+
+static enum log_level current_level = LOG_INFO;
+
+void log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+
+static void log_vline(int errnum, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	size_t len;
+	int n;
+
+	n = snprintf(line, sizeof line, "tinyhold: ");
+	len = (size_t)n;
+	n = vsnprintf(line + len, sizeof line - len, fmt, ap);
+	if (n > 0)
+		len += (size_t)n;
+	if (len >= sizeof line - 1)
+		len = sizeof line - 2;
+	if (errnum != 0) {
+		n = snprintf(line + len, sizeof line - len, ": %s", strerror(errnum));
+		if (n > 0)
+			len += (size_t)n;
+		if (len >= sizeof line - 1)
+			len = sizeof line - 2;
+	}
+	line[len++] = '\n';
+	/* Nowhere to report a failed write to stderr: a closed log must not stop PID 1. */
+	(void)io_write_all(STDERR_FILENO, line, len);
+}
+
+void log_msg(enum log_level level, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > current_level)
+		return;
+	va_start(ap, fmt);
+	log_vline(errnum, fmt, ap);
+	va_end(ap);
+}
+
+void die(int code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(errnum, fmt, ap);
+	va_end(ap);
+	exit(code);
+}

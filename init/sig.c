@@ -1,0 +1,123 @@
+/* sig: blocks signals with the raw kernel mask, so libc-reserved numbers
+ * (32-34) are blocked and forwarded too, and reads them from a signalfd.
+ * It never decides what a signal means: main.c and supervise.c do. */
+#include "sig.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KERNEL_SIGSET_BYTES 8	/* the kernel's sigset: one bit per signal 1..64 */
+
+/* Signals the kernel raises for a fault in tinyhold itself: blocking them
+ * would turn a crash into a hang, so they keep their default action. */
+static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
+
+static uint64_t blocked_mask(void)
+{
+	uint64_t mask = ~(uint64_t)0;
+	size_t i;
+
+	for (i = 0; i < sizeof sync_signals / sizeof sync_signals[0]; i++)
+		mask &= ~((uint64_t)1 << (sync_signals[i] - 1));
+	mask &= ~((uint64_t)1 << (SIGKILL - 1));
+	mask &= ~((uint64_t)1 << (SIGSTOP - 1));
+	return mask;
+}
+
+int sig_setup(void)
+{
+	uint64_t mask = blocked_mask();
+	struct sigaction dfl;
+	long fd;
+	int s;
+
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (s = 1; s <= SIG_MAX; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)sigaction(s, &dfl, NULL);	/* EINVAL for libc's own: never ignored */
+
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, KERNEL_SIGSET_BYTES) < 0)
+		return -errno;
+	fd = syscall(SYS_signalfd4, -1, &mask, KERNEL_SIGSET_BYTES, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return (int)fd;
+}
+
+void sig_reset_for_exec(void)
+{
+	uint64_t none = 0;
+
+	/* Cannot fail with a valid mask; if it did, exec would still run. */
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, KERNEL_SIGSET_BYTES);
+}
+
+int sig_read(int sigfd, struct sig_info *out)
+{
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	for (;;) {
+		n = read(sigfd, &si, sizeof si);
+		if (n == (ssize_t)sizeof si)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		return -EIO;	/* signalfd reads whole records or nothing */
+	}
+	out->signo = (int)si.ssi_signo;
+	out->sender = (pid_t)si.ssi_pid;
+	out->code = si.ssi_code;
+	out->value = si.ssi_int;
+	return 1;
+}
+
+int sig_forward(pid_t pid, bool whole_group, const struct sig_info *si)
+{
+	int r;
+
+	if (!whole_group && si->code == SI_QUEUE) {
+		/* Keep the payload: an app using sigqueue() gets what was sent. */
+		union sigval v = { .sival_int = si->value };
+		r = sigqueue(pid, si->signo, v);
+	} else {
+		r = kill(whole_group ? -pid : pid, si->signo);
+	}
+	return r < 0 ? -errno : 0;
+}
+
+const char *sig_name(int signo, char *buf, size_t len)
+{
+	static const struct { int signo; const char *name; } names[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+		{ SIGSTKFLT, "SIGSTKFLT" }, { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
+		{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
+		{ SIGTTOU, "SIGTTOU" }, { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" },
+		{ SIGXFSZ, "SIGXFSZ" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+		{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGPWR, "SIGPWR" },
+		{ SIGSYS, "SIGSYS" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].signo == signo)
+			return names[i].name;
+	if (signo >= SIGRTMIN && signo <= SIGRTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", signo - SIGRTMIN);
+	else
+		snprintf(buf, len, "SIG%d", signo);
+	return buf;
+}

@@ -1,0 +1,36 @@
+/* sig: the signal mask, the signalfd, forwarding and names.
+ * tinyhold has no signal handlers: every catchable signal is read from a signalfd. */
+#ifndef TINYHOLD_SIG_H
+#define TINYHOLD_SIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SIG_MAX 64	/* the kernel's _NSIG on every Linux we build for */
+
+/* Resets every disposition to SIG_DFL (an inherited SIG_IGN would reach the
+ * app through exec), blocks every signal but the synchronous ones, and
+ * returns a non-blocking CLOEXEC signalfd, or -errno. */
+int sig_setup(void);
+
+/* In the child, just before exec: the empty mask a normal process starts with. */
+void sig_reset_for_exec(void);
+
+struct sig_info {
+	int signo;
+	pid_t sender;	/* 0 from the kernel or from outside our pid namespace */
+	int code;	/* si_code */
+	int value;	/* sigqueue()'s value, for real-time signals */
+};
+
+/* 1 and *out filled, 0 when nothing is pending, or -errno. */
+int sig_read(int sigfd, struct sig_info *out);
+
+/* Sends signo to pid, or to its process group; keeps a sigqueue() value. 0 or -errno. */
+int sig_forward(pid_t pid, bool whole_group, const struct sig_info *si);
+
+/* "SIGTERM", "SIGRTMIN+3", "SIG99": never indexes out of a table. */
+const char *sig_name(int signo, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,253 @@
+/* spec: the socket-spec grammar, and nothing else.
+ *
+ *   SPEC  := [NAME "="] [PROTO ":"] ADDR
+ *   PROTO := tcp | tcp4 | tcp6 | udp | udp4 | udp6 | unix
+ *   ADDR  := PORT | "*:" PORT | IPV4 ":" PORT | "[" IPV6 "]:" PORT | PATH (unix only)
+ *
+ * Hosts are IP literals: a static PID 1 has no resolver it could trust. */
+#include "spec.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+struct proto {
+	const char *prefix;
+	bool datagram;
+	enum spec_family family;	/* SPEC_DUAL: decided by the address */
+	bool unix_path;
+};
+
+static const struct proto protos[] = {
+	{ "tcp:", false, SPEC_DUAL, false },
+	{ "tcp4:", false, SPEC_INET, false },
+	{ "tcp6:", false, SPEC_INET6, false },
+	{ "udp:", true, SPEC_DUAL, false },
+	{ "udp4:", true, SPEC_INET, false },
+	{ "udp6:", true, SPEC_INET6, false },
+	{ "unix:", false, SPEC_UNIX, true },
+};
+
+static const struct proto *proto_prefix(const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof protos / sizeof protos[0]; i++)
+		if (strncmp(text, protos[i].prefix, strlen(protos[i].prefix)) == 0)
+			return &protos[i];
+	return NULL;
+}
+
+/* Decimal 1..65535, digits only: "08080" is fine, "+80", " 80" and "0x50" are not. */
+static int parse_port(const char *text, uint16_t *port, const char **why)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (*text == '\0') {
+		*why = "missing port";
+		return -1;
+	}
+	for (p = text; *p; p++) {
+		if (*p < '0' || *p > '9') {
+			*why = "port is not a number";
+			return -1;
+		}
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > 65535) {
+			*why = "port out of range (1-65535)";
+			return -1;
+		}
+	}
+	if (v == 0) {
+		*why = "port out of range (1-65535)";
+		return -1;
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_name(const char *text, size_t len, char *name, const char **why)
+{
+	size_t i;
+
+	if (len == 0) {
+		*why = "empty name before '='";
+		return -1;
+	}
+	if (len > SPEC_NAME_MAX) {
+		*why = "name longer than 255 characters";
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		/* ':' separates LISTEN_FDNAMES (sd_listen_fds(3)); systemd also wants printable ASCII. */
+		if (c == ':') {
+			*why = "name cannot contain ':'";
+			return -1;
+		}
+		if (c <= ' ' || c >= 0x7f) {
+			*why = "name must be printable ASCII without spaces";
+			return -1;
+		}
+	}
+	memcpy(name, text, len);
+	name[len] = '\0';
+	return 0;
+}
+
+static int parse_unix(const char *path, struct sockspec *out, const char **why)
+{
+	size_t len = strlen(path);
+
+	if (len == 0 || (path[0] == '@' && len == 1)) {
+		*why = "missing unix socket path";
+		return -1;
+	}
+	/* A filesystem path needs its NUL inside sun_path; an abstract name does not. */
+	if (len > SPEC_PATH_MAX - (path[0] == '@' ? 0 : 1)) {
+		*why = "unix socket path too long (107 bytes at most)";
+		return -1;
+	}
+	memcpy(out->path, path, len);
+	if (len < SPEC_PATH_MAX)
+		out->path[len] = '\0';
+	out->path_len = len;
+	return 0;
+}
+
+/* ADDR for tcp and udp. family is SPEC_DUAL unless the prefix fixed it. */
+static int parse_inet(const char *text, enum spec_family family, struct sockspec *out,
+		      const char **why)
+{
+	char host[64];	/* longer than any IP literal; longer input is an error, not cut */
+	const char *port;
+	size_t hlen;
+
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+		if (end == NULL) {
+			*why = "missing ']'";
+			return -1;
+		}
+		if (end[1] != ':') {
+			*why = end[1] == '\0' ? "missing port" : "expected ':' after ']'";
+			return -1;
+		}
+		hlen = (size_t)(end - text - 1);
+		if (hlen >= sizeof host) {
+			*why = "bad IPv6 address";
+			return -1;
+		}
+		memcpy(host, text + 1, hlen);
+		host[hlen] = '\0';
+		if (strchr(host, '%') != NULL) {
+			*why = "IPv6 scope ids are not supported";
+			return -1;
+		}
+		if (family == SPEC_INET) {
+			*why = "IPv6 address with an IPv4-only protocol";
+			return -1;
+		}
+		if (inet_pton(AF_INET6, host, out->addr) != 1) {
+			*why = "bad IPv6 address";
+			return -1;
+		}
+		out->family = SPEC_INET6;
+		/* [::]:P is "IPv6 only" only when the user asked for tcp6/udp6. */
+		if (memcmp(out->addr, &in6addr_any, 16) == 0 && family == SPEC_DUAL)
+			out->family = SPEC_DUAL;
+		out->v6only = out->family == SPEC_INET6;
+		return parse_port(end + 2, &out->port, why);
+	}
+
+	port = strrchr(text, ':');
+	if (port == NULL) {
+		/* A bare port. */
+		if (parse_port(text, &out->port, why) < 0)
+			return -1;
+		out->family = family;
+		out->v6only = family == SPEC_INET6;
+		return 0;
+	}
+	hlen = (size_t)(port - text);
+	if (memchr(text, ':', hlen) != NULL) {
+		*why = "IPv6 address needs brackets, as in [::1]:80";
+		return -1;
+	}
+	if (hlen == 1 && text[0] == '*') {
+		out->family = family;
+		out->v6only = family == SPEC_INET6;
+		return parse_port(port + 1, &out->port, why);
+	}
+	if (hlen == 0) {
+		*why = "missing address before ':'";
+		return -1;
+	}
+	if (hlen >= sizeof host || (memcpy(host, text, hlen), host[hlen] = '\0',
+				    inet_pton(AF_INET, host, out->addr) != 1)) {
+		*why = "bad IPv4 address (hosts are IP literals)";
+		return -1;
+	}
+	if (family == SPEC_INET6) {
+		*why = "IPv4 address with an IPv6-only protocol";
+		return -1;
+	}
+	out->family = SPEC_INET;
+	return parse_port(port + 1, &out->port, why);
+}
+
+int spec_parse(const char *text, struct sockspec *out, const char **why)
+{
+	const struct proto *proto;
+	const char *eq;
+
+	memset(out, 0, sizeof *out);
+	strcpy(out->name, SPEC_DEFAULT_NAME);
+
+	/* A NAME= prefix, unless the text starts with a protocol: "unix:/a=b" is a path. */
+	proto = proto_prefix(text);
+	eq = proto == NULL ? strchr(text, '=') : NULL;
+	if (eq != NULL) {
+		if (parse_name(text, (size_t)(eq - text), out->name, why) < 0)
+			return -1;
+		text = eq + 1;
+		proto = proto_prefix(text);
+	}
+	if (*text == '\0') {
+		*why = "empty spec";
+		return -1;
+	}
+	if (proto == NULL)
+		return parse_inet(text, SPEC_DUAL, out, why);
+	text += strlen(proto->prefix);
+	out->datagram = proto->datagram;
+	if (proto->unix_path) {
+		out->family = SPEC_UNIX;
+		return parse_unix(text, out, why);
+	}
+	return parse_inet(text, proto->family, out, why);
+}
+
+void spec_format(const struct sockspec *s, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *proto = s->datagram ? "udp:" : "";
+
+	switch (s->family) {
+	case SPEC_UNIX:
+		snprintf(buf, len, "unix:%.*s", (int)s->path_len, s->path);
+		return;
+	case SPEC_INET:
+		if (inet_ntop(AF_INET, s->addr, host, sizeof host) == NULL)
+			strcpy(host, "?");
+		snprintf(buf, len, "%s%s:%u", proto, host, s->port);
+		return;
+	case SPEC_INET6:
+	case SPEC_DUAL:
+		if (inet_ntop(AF_INET6, s->addr, host, sizeof host) == NULL)
+			strcpy(host, "?");
+		snprintf(buf, len, "%s[%s]:%u", proto, host, s->port);
+		return;
+	}
+}

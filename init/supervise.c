@@ -1,0 +1,205 @@
+/* supervise: the restart policy as a state machine. It knows nothing of pids,
+ * fds or clocks; it is told what happened and when, and answers what to do. */
+#include "supervise.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+
+#define BACKOFF_SHIFT_MAX 30	/* 100 ms << 30 is far past any backoff-max */
+
+void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = *cfg;
+	s->recent = recent;
+	s->deadline_ms = -1;
+	s->state = SUP_RUNNING;
+}
+
+void sup_started(struct sup *s, int64_t now_ms)
+{
+	s->state = SUP_RUNNING;
+	s->started_ms = now_ms;
+	s->deadline_ms = -1;
+}
+
+int sup_status_code(const struct sup_event *ev)
+{
+	return ev->term_signal ? 128 + ev->term_signal : ev->exit_code;
+}
+
+int64_t sup_backoff_ms(unsigned fast_crashes, int64_t backoff_max_ms)
+{
+	unsigned shift;
+	int64_t d;
+
+	/* The first restart is immediate; then 100, 200, 400 ms ... up to the cap. */
+	if (fast_crashes <= 1 || backoff_max_ms <= 0)
+		return 0;
+	shift = fast_crashes - 2;
+	if (shift > BACKOFF_SHIFT_MAX)
+		shift = BACKOFF_SHIFT_MAX;
+	d = (int64_t)BACKOFF_BASE_MS << shift;
+	return d < backoff_max_ms ? d : backoff_max_ms;
+}
+
+/* on-failure, as systemd's Restart=on-failure: SIGINT and SIGTERM are a clean end. */
+static bool failed(const struct sup_event *ev)
+{
+	if (ev->term_signal)
+		return ev->term_signal != SIGINT && ev->term_signal != SIGTERM;
+	return ev->exit_code != 0;
+}
+
+static int final_code(const struct sup *s)
+{
+	int code = sup_status_code(&s->last_exit);
+
+	return code >= 0 && code < REMAP_MAX && s->cfg.remap[code] ? 0 : code;
+}
+
+static enum sup_action finish(struct sup *s, enum sup_note note, int code)
+{
+	s->state = SUP_DONE;
+	s->deadline_ms = -1;
+	s->note = note;
+	s->exit_code = code;
+	return SUP_EXIT;
+}
+
+/* Forgets restarts older than the window; true if one more would exceed the limit. */
+static bool crash_loop(struct sup *s, int64_t now_ms)
+{
+	size_t cap = (size_t)s->cfg.max_restarts;
+
+	if (cap == 0)
+		return false;
+	while (s->recent_count > 0) {
+		size_t oldest = (s->recent_head + cap - s->recent_count) % cap;
+		if (now_ms - s->recent[oldest] < s->cfg.window_ms)
+			break;
+		s->recent_count--;
+	}
+	return s->recent_count >= cap;
+}
+
+static void remember_restart(struct sup *s, int64_t now_ms)
+{
+	size_t cap = (size_t)s->cfg.max_restarts;
+
+	if (cap == 0)
+		return;
+	s->recent[s->recent_head] = now_ms;
+	s->recent_head = (s->recent_head + 1) % cap;
+	if (s->recent_count < cap)
+		s->recent_count++;
+}
+
+/* The app and its process group are gone: exit, or restart now or later. */
+static enum sup_action decide(struct sup *s, int64_t now_ms)
+{
+	const struct sup_event *ev = &s->last_exit;
+	bool restart;
+
+	if (ev->exec_errno)
+		return finish(s, SUP_NOTE_EXEC_FAILED, ev->exec_errno == ENOENT ? 127 : 126);
+	if (s->stop_requested)
+		return finish(s, SUP_NOTE_STOPPED, final_code(s));
+	restart = s->cfg.policy == RESTART_ALWAYS ||
+		  (s->cfg.policy == RESTART_ON_FAILURE && failed(ev));
+	if (!restart)
+		return finish(s, SUP_NOTE_NO_RESTART, final_code(s));
+	if (crash_loop(s, now_ms))
+		return finish(s, SUP_NOTE_GAVE_UP, final_code(s));
+
+	if (s->exited_ms - s->started_ms >= FAST_RUN_MS)
+		s->fast_crashes = 0;
+	else if (s->fast_crashes < UINT_MAX)
+		s->fast_crashes++;
+	s->delay_ms = sup_backoff_ms(s->fast_crashes, s->cfg.backoff_max_ms);
+	s->restarts++;
+	remember_restart(s, now_ms);
+	s->note = SUP_NOTE_RESTART;
+	if (s->delay_ms == 0) {
+		s->deadline_ms = -1;
+		return SUP_START;
+	}
+	s->state = SUP_BACKOFF;
+	s->deadline_ms = now_ms + s->delay_ms;
+	return SUP_NONE;
+}
+
+enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms)
+{
+	s->note = SUP_NOTE_NONE;
+
+	switch (ev->kind) {
+	case SUP_EV_EXITED:
+		if (s->state != SUP_RUNNING && s->state != SUP_STOPPING)
+			return SUP_NONE;
+		s->last_exit = *ev;
+		s->exited_ms = now_ms;
+		s->state = SUP_DRAINING;
+		s->deadline_ms = now_ms + DRAIN_TIMEOUT_MS;
+		return SUP_KILL_GROUP;
+
+	case SUP_EV_GROUP_EMPTY:
+		if (s->state != SUP_DRAINING)
+			return SUP_NONE;
+		return decide(s, now_ms);
+
+	case SUP_EV_STOP:
+		switch (s->state) {
+		case SUP_RUNNING:
+			s->stop_requested = true;
+			s->state = SUP_STOPPING;
+			s->deadline_ms = now_ms + s->cfg.stop_timeout_ms;
+			return SUP_NONE;
+		case SUP_DRAINING:
+			s->stop_requested = true;
+			return SUP_NONE;
+		case SUP_BACKOFF:
+			s->stop_requested = true;
+			return finish(s, SUP_NOTE_STOPPED, final_code(s));
+		case SUP_STOPPING:
+		case SUP_DONE:
+			return SUP_NONE;
+		}
+		return SUP_NONE;
+
+	case SUP_EV_TIMER:
+		if (s->deadline_ms < 0 || now_ms < s->deadline_ms)
+			return SUP_NONE;
+		switch (s->state) {
+		case SUP_BACKOFF:
+			s->deadline_ms = -1;
+			return SUP_START;
+		case SUP_STOPPING:
+			s->deadline_ms = -1;
+			s->note = SUP_NOTE_STOP_TIMEOUT;
+			return SUP_KILL_GROUP;
+		case SUP_DRAINING:
+			return decide(s, now_ms);	/* leftovers stuck in D state: go on without them */
+		case SUP_RUNNING:
+		case SUP_DONE:
+			s->deadline_ms = -1;
+			return SUP_NONE;
+		}
+		return SUP_NONE;
+	}
+	return SUP_NONE;
+}
+
+int sup_timeout_ms(const struct sup *s, int64_t now_ms)
+{
+	int64_t left;
+
+	if (s->deadline_ms < 0)
+		return -1;
+	left = s->deadline_ms - now_ms;
+	if (left <= 0)
+		return 0;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}

@@ -1,0 +1,98 @@
+/* supervise: RUNNING / STOPPING / DRAINING / BACKOFF / DONE. sup_step() is a
+ * pure function of the state, one event and the time: no syscalls, so the
+ * restart policy, the back-off schedule and the crash-loop guard are tested
+ * with tables. main.c carries out the action it returns. */
+#ifndef TINYHOLD_SUPERVISE_H
+#define TINYHOLD_SUPERVISE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opts.h"
+
+#define FAST_RUN_MS 1000	/* a run shorter than this is a fast crash */
+#define BACKOFF_BASE_MS 100	/* the delay after the second fast crash in a row */
+#define DRAIN_TIMEOUT_MS 5000	/* SIGKILLed leftovers die at once; only a process stuck in D state takes longer */
+
+enum sup_state {
+	SUP_RUNNING,	/* the app runs */
+	SUP_STOPPING,	/* a stop signal was forwarded; SIGKILL at the deadline */
+	SUP_DRAINING,	/* the app is gone; its process group is being killed and reaped */
+	SUP_BACKOFF,	/* waiting to restart; the held sockets keep queueing */
+	SUP_DONE,	/* tinyhold exits with exit_code */
+};
+
+enum sup_event_kind {
+	SUP_EV_EXITED,		/* the app was reaped: status fields of the event are set */
+	SUP_EV_GROUP_EMPTY,	/* nothing is left of its process group */
+	SUP_EV_STOP,		/* SIGTERM, SIGINT or SIGQUIT */
+	SUP_EV_TIMER,		/* the deadline passed */
+};
+
+struct sup_event {
+	enum sup_event_kind kind;
+	int exit_code;		/* EXITED: exit status, or 0 when killed */
+	int term_signal;	/* EXITED: the signal that killed it, or 0 */
+	int exec_errno;		/* EXITED: non-zero when the command could not be executed */
+};
+
+enum sup_action {
+	SUP_NONE,
+	SUP_START,		/* spawn the app, then call sup_started() */
+	SUP_KILL_GROUP,		/* SIGKILL the app's process group */
+	SUP_EXIT,		/* exit with exit_code */
+};
+
+/* Why the last step did what it did, for the one log line main.c prints. */
+enum sup_note {
+	SUP_NOTE_NONE,
+	SUP_NOTE_RESTART,	/* now or after delay_ms */
+	SUP_NOTE_NO_RESTART,	/* the policy says the app is done */
+	SUP_NOTE_STOPPED,	/* exit after a stop signal */
+	SUP_NOTE_GAVE_UP,	/* --max-restarts within --restart-window */
+	SUP_NOTE_EXEC_FAILED,
+	SUP_NOTE_STOP_TIMEOUT,	/* the app outlived --stop-timeout */
+};
+
+struct sup_config {
+	enum restart_policy policy;
+	int64_t backoff_max_ms;
+	long max_restarts;	/* 0: unlimited */
+	int64_t window_ms;
+	int64_t stop_timeout_ms;
+	const bool *remap;	/* REMAP_MAX entries */
+};
+
+struct sup {
+	struct sup_config cfg;
+	enum sup_state state;
+	int64_t deadline_ms;	/* -1: none; the loop sleeps without a timeout */
+	int64_t started_ms;
+	int64_t exited_ms;
+	struct sup_event last_exit;
+	bool stop_requested;
+	unsigned fast_crashes;	/* consecutive runs shorter than FAST_RUN_MS */
+	unsigned long restarts;	/* TINYHOLD_RESTARTS */
+	int64_t *recent;	/* ring of restart times for the crash-loop guard, max_restarts long */
+	size_t recent_head, recent_count;
+	int64_t delay_ms;	/* of the last SUP_NOTE_RESTART */
+	int exit_code;		/* valid in SUP_DONE */
+	enum sup_note note;
+};
+
+/* recent must hold cfg->max_restarts entries (none when it is 0). */
+void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent);
+void sup_started(struct sup *s, int64_t now_ms);
+enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms);
+
+/* Milliseconds until the deadline, 0 if it passed, -1 if there is none. */
+int sup_timeout_ms(const struct sup *s, int64_t now_ms);
+
+/* The status a shell would report: the exit code, or 128+signal. */
+int sup_status_code(const struct sup_event *ev);
+
+/* The back-off before the restart after the n-th consecutive fast crash. */
+int64_t sup_backoff_ms(unsigned fast_crashes, int64_t backoff_max_ms);
+
+#endif
