@@ -1,6 +1,6 @@
 # Shared by every bats file: where tinyhold is, how to start it in the
-bats_require_minimum_version 1.5.0
 # background, and how to wait for it without `sleep`.
+bats_require_minimum_version 1.5.0
 # Every process a test starts is bounded by `timeout` and killed in teardown.
 
 TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
