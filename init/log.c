@@ -3,6 +3,7 @@
 #include "log.h"
 #include "io.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,20 @@ static enum log_level current_level = LOG_INFO;
 void log_set_level(enum log_level level)
 {
 	current_level = level;
+}
+
+/* musl words some errnos its own way ("Address in use"); operators search for
+ * the glibc wording that docs and answers quote, so tinyhold says that. */
+static const char *errno_text(int errnum)
+{
+	switch (errnum) {
+	case EADDRINUSE:
+		return "Address already in use";
+	case EADDRNOTAVAIL:
+		return "Cannot assign requested address";
+	default:
+		return strerror(errnum);
+	}
 }
 
 static void log_vline(int errnum, const char *fmt, va_list ap)
@@ -32,7 +47,7 @@ static void log_vline(int errnum, const char *fmt, va_list ap)
 	if (len >= sizeof line - 1)
 		len = sizeof line - 2;
 	if (errnum != 0) {
-		n = snprintf(line + len, sizeof line - len, ": %s", strerror(errnum));
+		n = snprintf(line + len, sizeof line - len, ": %s", errno_text(errnum));
 		if (n > 0)
 			len += (size_t)n;
 		if (len >= sizeof line - 1)

@@ -190,17 +190,15 @@ static void start_app(struct tinyhold *t)
 	struct app *app = &t->app;
 	pid_t pid = spawn_start(&t->spawn, t->sup.restarts, &app->errfd);
 
-	sup_started(&t->sup, now_ms());
 	app->exec_failed = false;
 	if (pid < 0) {
-		/* fork() failed (EAGAIN: out of pids or memory): count it as a crash, so the back-off applies. */
-		struct sup_event ev = { .kind = SUP_EV_EXITED, .exit_code = EXIT_SETUP };
-		log_msg(LOG_ERROR, (int)-pid, "cannot fork");
+		log_msg(LOG_ERROR, (int)-pid, "cannot fork; retrying in %d ms", FORK_RETRY_MS);
 		app->pid = app->pgid = 0;
 		app->errfd = -1;
-		step(t, &ev);
+		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
 		return;
 	}
+	sup_started(&t->sup, now_ms());
 	app->pid = app->pgid = pid;
 }
 
@@ -406,6 +404,12 @@ static void setup_privs(struct tinyhold *t)
 		die(EXIT_SETUP, 0, "cannot switch to user %s: -u needs root", t->cfg.user);
 }
 
+/* The privileges the child must drop, or NULL: without root, -u may only name ourselves. */
+static const struct privs *app_privs(const struct tinyhold *t)
+{
+	return t->cfg.user != NULL && geteuid() == 0 ? &t->privs : NULL;
+}
+
 static void setup_supervisor(struct tinyhold *t)
 {
 	struct sup_config sc = {
@@ -472,7 +476,8 @@ int main(int argc, char **argv)
 	t.give_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
 	if (spawn_init(&t.spawn, t.cfg.argv, environ, t.held, t.cfg.nspecs, names, cwd,
-		       t.cfg.user ? &t.privs : NULL, t.give_tty) < 0)
+		       app_privs(&t), t.give_tty,
+		       t.self != 1) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot prepare the app's environment");
 	free(names);
 	setup_supervisor(&t);

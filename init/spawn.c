@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <termios.h>
 #include <unistd.h>
@@ -34,7 +36,7 @@ static char *concat(const char *a, const char *b, size_t extra)
 
 int spawn_init(struct spawn_ctx *c, char **argv, char **environ_in, const int *held,
 	       size_t nheld, const char *names, const char *cwd, const struct privs *privs,
-	       bool give_tty)
+	       bool give_tty, bool die_with_parent)
 {
 	char num[NUM_BUF];
 	size_t n = 0, i;
@@ -46,6 +48,7 @@ int spawn_init(struct spawn_ctx *c, char **argv, char **environ_in, const int *h
 	c->cwd = cwd;
 	c->privs = privs;
 	c->give_tty = give_tty;
+	c->parent = die_with_parent ? getpid() : 0;
 
 	for (i = 0; environ_in != NULL && environ_in[i] != NULL; i++)
 		;
@@ -142,6 +145,13 @@ static void child(struct spawn_ctx *c, int errfd)
 		child_fail(errfd, SPAWN_CHDIR, errno);
 	if (c->privs != NULL && (r = privs_drop(c->privs)) < 0)
 		child_fail(errfd, SPAWN_PRIVS, -r);
+	/* As PID 1 the kernel kills the app with us; elsewhere a SIGKILLed tinyhold
+	 * must not leave an unsupervised app behind. Set after setuid(), which clears it. */
+	if (c->parent != 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != c->parent)
+			_exit(126);	/* we died before the prctl: nobody reads the pipe */
+	}
 	sig_reset_for_exec();
 	execvpe(c->argv[0], c->argv, c->envp);
 	child_fail(errfd, SPAWN_EXEC, errno);

@@ -26,6 +26,7 @@ struct spawn_ctx {
 	const char *cwd;	/* the app starts here; tinyhold itself sits in / */
 	const struct privs *privs;	/* NULL: keep tinyhold's ids */
 	bool give_tty;		/* stdin is our controlling terminal and we own its foreground */
+	pid_t parent;		/* not PID 1: the app gets SIGKILL if this pid dies first */
 };
 
 /* What went wrong in the child, sent up the close-on-exec pipe. */
@@ -38,7 +39,7 @@ struct spawn_error {
 /* names is the LISTEN_FDNAMES value ("a:b:c"), already joined. 0 or -errno. */
 int spawn_init(struct spawn_ctx *c, char **argv, char **environ_in, const int *held,
 	       size_t nheld, const char *names, const char *cwd, const struct privs *privs,
-	       bool give_tty);
+	       bool give_tty, bool die_with_parent);
 void spawn_free(struct spawn_ctx *c);
 
 /* Forks the app. Returns its pid and the read end of its exec-error pipe

@@ -25,6 +25,14 @@ void sup_started(struct sup *s, int64_t now_ms)
 	s->deadline_ms = -1;
 }
 
+void sup_spawn_failed(struct sup *s, int code, int64_t now_ms)
+{
+	memset(&s->last_exit, 0, sizeof s->last_exit);
+	s->last_exit.exit_code = code;
+	s->state = SUP_BACKOFF;
+	s->deadline_ms = now_ms + FORK_RETRY_MS;
+}
+
 int sup_status_code(const struct sup_event *ev)
 {
 	return ev->term_signal ? 128 + ev->term_signal : ev->exit_code;

@@ -13,6 +13,7 @@
 
 #define FAST_RUN_MS 1000	/* a run shorter than this is a fast crash */
 #define BACKOFF_BASE_MS 100	/* the delay after the second fast crash in a row */
+#define FORK_RETRY_MS 1000	/* fork() failed: out of pids or memory; retrying at once cannot help */
 #define DRAIN_TIMEOUT_MS 5000	/* SIGKILLed leftovers die at once; only a process stuck in D state takes longer */
 
 enum sup_state {
@@ -84,6 +85,8 @@ struct sup {
 /* recent must hold cfg->max_restarts entries (none when it is 0). */
 void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent);
 void sup_started(struct sup *s, int64_t now_ms);
+/* fork() failed: wait FORK_RETRY_MS whatever the back-off says; a stop meanwhile exits with code. */
+void sup_spawn_failed(struct sup *s, int code, int64_t now_ms);
 enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms);
 
 /* Milliseconds until the deadline, 0 if it passed, -1 if there is none. */
