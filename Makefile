@@ -54,7 +54,7 @@ demo: tinyhold examples/demo-server
 	./tinyhold -p 8080 -- examples/demo-server
 
 unit: $(UNIT_TESTS)
-	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
+	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 # TINYHOLD=path runs the suite against another build (make asan first).
 test: tinyhold examples/demo-server $(HELPERS) unit

@@ -88,8 +88,7 @@ struct origin {
 struct parser {
 	struct config *cfg;
 	size_t specs_cap;
-	bool cli_listen_seen;	/* the first -p on the command line drops TINYHOLD_LISTEN's specs */
-	bool cli_remap_seen;
+	bool on_cli[OPT_VERSION + 1];	/* by opt_id: set on the command line: its TINYHOLD_* twin is not read */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -221,18 +220,12 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 	long n;
 	bool b;
 
+	if (!o->from_env)
+		ps->on_cli[opt->id] = true;
 	switch (opt->id) {
 	case OPT_LISTEN:
-		if (!o->from_env && !ps->cli_listen_seen) {
-			ps->cli_listen_seen = true;
-			cfg->nspecs = 0;
-		}
 		return o->from_env ? for_each_word(ps, value, o, add_spec) : add_spec(ps, value, o);
 	case OPT_REMAP_EXIT:
-		if (!o->from_env && !ps->cli_remap_seen) {
-			ps->cli_remap_seen = true;
-			memset(cfg->remap, 0, sizeof cfg->remap);
-		}
 		return o->from_env ? for_each_word(ps, value, o, add_remap) : add_remap(ps, value, o);
 	case OPT_BACKLOG:
 		if (parse_long(value, 1, BACKLOG_MAX, &n) < 0)
@@ -434,14 +427,7 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 		return OPTS_ERROR;
 	}
 
-	for (i = 0; i < NOPTS; i++) {
-		const struct opt *opt = &opt_table[i];
-		const char *value = opt->env_name ? env_value(envp, opt->env_name) : NULL;
-		if (value != NULL &&
-		    apply(&ps, opt, value, &(struct origin){ opt->env_name, true }) < 0)
-			return OPTS_ERROR;
-	}
-
+	/* The command line first: --help works and -p wins whatever the environment holds. */
 	cmd = parse_argv(&ps, argc, argv);
 	if (cmd == -2)
 		return OPTS_HELP;
@@ -449,6 +435,16 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 		return OPTS_VERSION;
 	if (cmd < 0)
 		return OPTS_ERROR;
+	/* -q and -v set one thing: either on the command line hides both twins. */
+	if (ps.on_cli[OPT_QUIET] || ps.on_cli[OPT_VERBOSE])
+		ps.on_cli[OPT_QUIET] = ps.on_cli[OPT_VERBOSE] = true;
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt *opt = &opt_table[i];
+		const char *value = opt->env_name ? env_value(envp, opt->env_name) : NULL;
+		if (value != NULL && !ps.on_cli[opt->id] &&
+		    apply(&ps, opt, value, &(struct origin){ opt->env_name, true }) < 0)
+			return OPTS_ERROR;
+	}
 	if (cmd >= argc) {
 		fail(cfg, "missing command: tinyhold [OPTIONS] [--] COMMAND [ARG...]");
 		return OPTS_ERROR;

@@ -93,9 +93,16 @@ static bool member_of(const char *members, const char *user)
 
 typedef bool (*line_match)(const struct id_line *e, void *ctx);
 
+/* What scan_file() found, copied out of its line buffer. */
+struct id_entry {
+	char name[256];
+	unsigned long id;
+	unsigned long gid;
+};
+
 /* Calls match for every well-formed line until it returns true. 1 found, 0 not, -errno. */
 static int scan_file(const char *path, bool is_group, line_match match, void *ctx,
-		     struct id_line *found)
+		     struct id_entry *found)
 {
 	char line[ID_LINE_MAX];
 	FILE *f = fopen(path, "re");
@@ -114,7 +121,9 @@ static int scan_file(const char *path, bool is_group, line_match match, void *ct
 		if ((is_group ? privs_parse_group_line(line, &e) : privs_parse_passwd_line(line, &e)) < 0)
 			continue;
 		if (match(&e, ctx)) {
-			*found = e;
+			snprintf(found->name, sizeof found->name, "%s", e.name);
+			found->id = e.id;
+			found->gid = e.gid;
 			r = 1;
 			break;
 		}
@@ -161,7 +170,7 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 	char user[256], name_buf[256];
 	const char *group = NULL, *colon = strchr(spec, ':');
 	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
-	struct id_line e;
+	struct id_entry e;
 	struct by_key key;
 	unsigned long id = 0;
 	bool user_known;

@@ -115,8 +115,10 @@ const char *sig_name(int signo, char *buf, size_t len)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].signo == signo)
 			return names[i].name;
-	if (signo >= SIGRTMIN && signo <= SIGRTMAX)
-		snprintf(buf, len, "SIGRTMIN+%d", signo - SIGRTMIN);
+	/* Fixed numbering, not this libc's SIGRTMIN (34 in glibc, 35 in musl): the
+	 * names must match what an operator's `kill -s RTMIN+3` (glibc's) sent. */
+	if (signo >= SIG_RTMIN_NAMED && signo <= SIG_MAX)
+		snprintf(buf, len, "SIGRTMIN+%d", signo - SIG_RTMIN_NAMED);
 	else
 		snprintf(buf, len, "SIG%d", signo);
 	return buf;

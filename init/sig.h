@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #define SIG_MAX 64	/* the kernel's _NSIG on every Linux we build for */
+#define SIG_RTMIN_NAMED 34	/* SIGRTMIN as glibc, bash and procps number it */
 
 /* Resets every disposition to SIG_DFL (an inherited SIG_IGN would reach the
  * app through exec), blocks every signal but the synchronous ones, and

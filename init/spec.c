@@ -105,7 +105,11 @@ static int parse_unix(const char *path, struct sockspec *out, const char **why)
 		return -1;
 	}
 	/* A filesystem path needs its NUL inside sun_path; an abstract name does not. */
-	if (len > SPEC_PATH_MAX - (path[0] == '@' ? 0 : 1)) {
+	if (path[0] == '@' && len > SPEC_PATH_MAX) {
+		*why = "abstract unix socket name too long (108 bytes at most, with the '@')";
+		return -1;
+	}
+	if (path[0] != '@' && len > SPEC_PATH_MAX - 1) {
 		*why = "unix socket path too long (107 bytes at most)";
 		return -1;
 	}
