@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# A terminal: the app gets the foreground, so Ctrl-C reaches it, tinyhold is
+# never stopped by SIGTTOU, and the app gets no SIGHUP or SIGCONT it did not ask for.
+
+load common
+
+# The app: reports whether it owns the terminal's foreground, traps HUP and
+# CONT to show any that arrive, and dies of SIGINT when Ctrl-C comes.
+APP='fg=$(ps -o tpgid= -p $$ | tr -d " "); pg=$(ps -o pgid= -p $$ | tr -d " ");
+[ "$fg" = "$pg" ] && echo FOREGROUND; trap "echo GOT-HUP" HUP; trap "echo GOT-CONT" CONT;
+echo READY; while :; do sleep 0.05; done'
+
+@test "on a terminal, Ctrl-C reaches the app and tinyhold exits 130" {
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" "$TINYHOLD" -- sh -c "$APP"
+	[[ "$output" == *FOREGROUND* ]]
+	[[ "$output" == *"died of SIGINT"* ]]
+	[[ "$output" == *"status:130"* ]]
+	[[ "$output" != *GOT-HUP* ]]
+	[[ "$output" != *GOT-CONT* ]]
+	[[ "$output" != *"Stopped"* ]]
+}
+
+@test "as PID 1 on a terminal, Ctrl-C reaches the app and the namespace exits 130" {
+	require_root
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /usr/bin/unshare --pid --fork --mount-proc \
+		"$TINYHOLD" -- sh -c "$APP"
+	[[ "$output" == *FOREGROUND* ]]
+	[[ "$output" == *"status:130"* ]]
+	[[ "$output" != *GOT-HUP* ]]
+}
+
+@test "a restarted app gets the foreground again" {
+	# The first run crashes; the second must own the terminal as well.
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" "$TINYHOLD" -- sh -c \
+		"[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $APP"
+	[[ "$output" == *"died of SIGSEGV"* ]]
+	[[ "$output" == *FOREGROUND* ]]
+	[[ "$output" == *"status:130"* ]]
+}
