@@ -3,6 +3,7 @@
 #include "io.h"
 #include "log.h"
 #include "opts.h"
+#include "pgroup.h"
 #include "privs.h"
 #include "sig.h"
 #include "sock.h"
@@ -137,12 +138,22 @@ static void exit_now(struct tinyhold *t, int code)
 	exit(code);
 }
 
-static bool group_empty(pid_t pgid)
-{
-	return pgid <= 0 || (kill(-pgid, 0) < 0 && errno == ESRCH);
-}
+/* While draining: a leftover that is not our child sends no SIGCHLD when it
+ * dies, so the loop looks again this often until the group is empty. */
+#define DRAIN_POLL_MS 10
 
 static void run_action(struct tinyhold *t, enum sup_action a);
+static void step(struct tinyhold *t, const struct sup_event *ev);
+
+/* The app is gone: once nothing of its process group lives, decide what next. */
+static void check_drained(struct tinyhold *t)
+{
+	if (t->sup.state == SUP_DRAINING && !pgroup_alive(t->app.pgid)) {
+		struct sup_event ev = { .kind = SUP_EV_GROUP_EMPTY };
+		t->app.pgid = 0;
+		step(t, &ev);
+	}
+}
 
 static void step(struct tinyhold *t, const struct sup_event *ev)
 {
@@ -247,11 +258,7 @@ static void run_action(struct tinyhold *t, enum sup_action a)
 	case SUP_KILL_GROUP:
 		if (t->app.pgid > 0 && kill(-t->app.pgid, SIGKILL) < 0 && errno != ESRCH)
 			log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)t->app.pgid);
-		if (t->sup.state == SUP_DRAINING && group_empty(t->app.pgid)) {
-			struct sup_event ev = { .kind = SUP_EV_GROUP_EMPTY };
-			t->app.pgid = 0;
-			step(t, &ev);
-		}
+		check_drained(t);
 		return;
 	}
 }
@@ -303,11 +310,7 @@ static void reap_all(struct tinyhold *t)
 		else
 			log_debug("reaped pid %d", (int)pid);
 	}
-	if (t->sup.state == SUP_DRAINING && group_empty(t->app.pgid)) {
-		struct sup_event ev = { .kind = SUP_EV_GROUP_EMPTY };
-		t->app.pgid = 0;
-		step(t, &ev);
-	}
+	check_drained(t);
 }
 
 static bool is_stop_signal(int signo)
@@ -371,6 +374,9 @@ static void loop(struct tinyhold *t)
 	for (;;) {
 		int timeout = sup_timeout_ms(&t->sup, now_ms());	/* -1 unless a deadline is due */
 
+		if (t->sup.state == SUP_DRAINING && (timeout < 0 || timeout > DRAIN_POLL_MS))
+			timeout = DRAIN_POLL_MS;
+
 		pfd[PFD_SIG] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
 		pfd[PFD_EXEC] = (struct pollfd){ .fd = t->app.errfd, .events = POLLIN };	/* -1: skipped */
 		if (poll(pfd, PFD_COUNT, timeout) < 0) {
@@ -382,6 +388,7 @@ static void loop(struct tinyhold *t)
 			check_exec(t);
 		if (pfd[PFD_SIG].revents & POLLIN)
 			drain_signals(t);
+		check_drained(t);
 		if (sup_timeout_ms(&t->sup, now_ms()) == 0) {
 			struct sup_event ev = { .kind = SUP_EV_TIMER };
 			if (t->sup.state == SUP_DRAINING)

@@ -1,0 +1,74 @@
+/* pgroup: kill(-pgid, 0) first (no members: done, no /proc needed); only
+ * when it finds members does it read /proc to tell live ones from zombies.
+ * It never signals anything. */
+#include "pgroup.h"
+#include "io.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STAT_READ_MAX 512	/* "pid (comm) state ppid pgrp" fits well within this */
+
+/* /proc may be another pid namespace's (a PID 1 without --mount-proc):
+ * then its pids mean nothing to us. */
+static bool proc_is_ours(void)
+{
+	char link[32], self[24];
+	ssize_t n = readlink("/proc/self", link, sizeof link - 1);
+
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	snprintf(self, sizeof self, "%d", (int)getpid());
+	return strcmp(link, self) == 0;
+}
+
+/* state, ppid and pgrp of /proc/NAME/stat; false if the process is gone. */
+static bool read_stat(const char *name, char *state, int *ppid, int *pgrp)
+{
+	char path[64], buf[STAT_READ_MAX], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%s/stat", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = io_read(fd, buf, sizeof buf - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+	return p != NULL && sscanf(p + 1, " %c %d %d", state, ppid, pgrp) == 3;
+}
+
+bool pgroup_alive(pid_t pgid)
+{
+	pid_t self = getpid();
+	struct dirent *de;
+	bool alive = false;
+	DIR *d;
+
+	if (pgid <= 0 || (kill(-pgid, 0) < 0 && errno == ESRCH))
+		return false;
+	if (!proc_is_ours() || (d = opendir("/proc")) == NULL)
+		return true;	/* cannot tell: trust kill(), and the drain timeout bounds the wait */
+	while (!alive && (de = readdir(d)) != NULL) {
+		char state;
+		int ppid, pgrp;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		if (!read_stat(de->d_name, &state, &ppid, &pgrp) || pgrp != pgid)
+			continue;
+		alive = state != 'Z' || ppid == self;
+	}
+	(void)closedir(d);
+	return alive;
+}

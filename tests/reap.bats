@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# Reaping: orphans come to tinyhold (as PID 1, and as a subreaper when it is
+# not) and leave no zombie; an orphan that lives on does not hold tinyhold up;
+# a burst of SIGCHLDs never hides the app's own exit.
+
+load common
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	DONE="$BATS_TEST_TMPDIR/done"
+}
+
+# tinyhold's own pid (TH_PID is the `timeout` around it); th_pid1 finds both kinds.
+th_pid() { th_pid1; }
+
+# Kills what a SIGKILLed plain tinyhold leaves behind: its app's process group,
+# and the long-lived orphan of a test, if any.
+teardown() {
+	local th pg
+	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
+	if [ -n "$th" ]; then
+		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
+		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
+			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
+		done
+	fi
+	cleanup_tinyhold
+	[ -z "${ORPHAN:-}" ] || kill -KILL "$ORPHAN" 2>/dev/null || true
+}
+
+# zombies_of PID: the zombie children of PID, as "pid stat" lines. ps reads
+# /proc from here, so this works across the pid namespace of start_pid1 too.
+zombies_of() { ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/'; }
+no_zombies_of() { [ -z "$(zombies_of "$1")" ]; }
+children_of() { ps -o pid= --ppid "$1" | wc -l; }
+reaped_is() { [ "$(count_lines '^tinyhold: reaped pid [0-9]+$')" -eq "$1" ]; }
+
+# expect_orphans_reaped TH N: N orphans came to TH, were reaped, and only the app is left.
+expect_orphans_reaped() {
+	wait_until 10 reaped_is "$2"
+	wait_until 5 no_zombies_of "$1"
+	[ "$(children_of "$1")" -eq 1 ]
+}
+
+@test "50 double-forked orphans are reaped by the subreaper: no zombie is left" {
+	start_tinyhold -v -- "$BIN/sv_orphaner.py" double 50 "$DONE"
+	wait_until 10 test -s "$DONE"
+	expect_orphans_reaped "$(th_pid)" 50
+}
+
+@test "as PID 1: 50 double-forked orphans are reaped: no zombie is left" {
+	start_pid1 -v -- "$BIN/sv_orphaner.py" double 50 "$DONE"
+	wait_until 10 test -s "$DONE"
+	expect_orphans_reaped "$(th_pid1)" 50
+}
+
+# The app leaves 20 `sleep 0.1` grandchildren through `sh -c 'sleep 0.1 &'`.
+SH_ORPHANS='for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sh -c "sleep 0.1 &"; done
+	echo done >"$0"; exec sleep 1000'
+
+@test "the grandchildren of sh -c 'sleep 0.1 &' are reaped by the subreaper" {
+	start_tinyhold -v -- sh -c "$SH_ORPHANS" "$DONE"
+	wait_until 10 test -s "$DONE"
+	expect_orphans_reaped "$(th_pid)" 20
+}
+
+@test "as PID 1: the grandchildren of sh -c 'sleep 0.1 &' are reaped" {
+	start_pid1 -v -- sh -c "$SH_ORPHANS" "$DONE"
+	wait_until 10 test -s "$DONE"
+	expect_orphans_reaped "$(th_pid1)" 20
+}
+
+ppid_of() { sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status"; }
+ppid_is() { [ "$(ppid_of "$1")" = "$2" ]; }
+
+@test "not PID 1: an orphan of the app is re-parented to tinyhold (subreaper), not to init" {
+	start_tinyhold -- sh -c '(sleep 1000 & echo $! >"$0"); exec sleep 1000' "$BATS_TEST_TMPDIR/orphan"
+	wait_until 10 test -s orphan
+	ORPHAN=$(cat orphan)
+	wait_until 5 ppid_is "$ORPHAN" "$(th_pid)"
+}
+
+@test "as PID 1: an orphan of the app is re-parented to tinyhold" {
+	start_pid1 -- sh -c '(sleep 1000 & echo $! >"$0"); exec sleep 1000' "$BATS_TEST_TMPDIR/orphan"
+	wait_until 10 test -s orphan
+	# Seen from here, tinyhold's children are the app and the orphan, both sleeping.
+	wait_until 5 eval '[ "$(ps -o comm= --ppid "$(th_pid1)" | tr "\n" " ")" = "sleep sleep " ]'
+}
+
+@test "an orphan that keeps running after the app exits does not keep tinyhold from exiting" {
+	start_tinyhold -- "$BIN/sv_orphaner.py" detach "$BATS_TEST_TMPDIR/orphan" 0
+	wait_exit 5
+	[ "$TH_STATUS" -eq 0 ]
+	ORPHAN=$(cat orphan)
+	kill -0 "$ORPHAN"	# it still runs: tinyhold neither waited for it nor killed it
+}
+
+@test "as PID 1: an orphan that keeps running does not keep the namespace from ending with the app's status" {
+	start_pid1 -r never -- "$BIN/sv_orphaner.py" detach "$BATS_TEST_TMPDIR/orphan" 7
+	wait_exit 5
+	[ "$TH_STATUS" -eq 7 ]
+}
+
+@test "many orphans exiting together with the app: the app's exit is never missed" {
+	# 100 orphans wake when the app exits; 6 runs, then --max-restarts gives up.
+	start_tinyhold --backoff-max 0 --max-restarts 5 -- "$BIN/sv_orphaner.py" burst 100 3
+	wait_exit 20
+	[ "$TH_STATUS" -eq 3 ]
+	[ "$(count_lines '^tinyhold: pid [0-9]+ exited with status 3 after')" -eq 6 ]
+	grep -qx 'tinyhold: giving up: 5 restarts within 60.000s' "$TH_LOG"
+}
+
+@test "as PID 1: many orphans exiting together with the app: the app's exit is never missed" {
+	start_pid1 --backoff-max 0 --max-restarts 5 -- "$BIN/sv_orphaner.py" burst 100 3
+	wait_exit 20
+	[ "$TH_STATUS" -eq 3 ]
+	[ "$(count_lines '^tinyhold: pid [0-9]+ exited with status 3 after')" -eq 6 ]
+}
+
+@test "children the app leaves running when it exits are reaped, and tinyhold still exits" {
+	# 30 children in the app's group, killed by tinyhold once the app is gone.
+	start_tinyhold -v -r never -- sh -c 'for i in $(seq 30); do sleep 1000 & done; exit 5'
+	wait_exit 10
+	[ "$TH_STATUS" -eq 5 ]
+	[ "$(count_lines '^tinyhold: reaped pid [0-9]+$')" -eq 30 ]
+}

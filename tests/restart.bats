@@ -1,0 +1,253 @@
+#!/usr/bin/env bats
+# Restarts: the same socket after a crash, no refused connection while the app
+# crash-loops, the back-off schedule, the crash-loop guard, the policies, exec
+# failures, and the app's leftovers.
+
+load common
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	ulimit -c 0	# the demo server abort()s
+}
+
+# tinyhold's own pid (TH_PID is the `timeout` around it); th_pid1 finds both kinds.
+th_pid() { th_pid1; }
+
+# Kills what a SIGKILLed plain tinyhold leaves behind: its app's process group.
+teardown() {
+	local th pg
+	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
+	if [ -n "$th" ]; then
+		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
+		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
+			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
+		done
+	fi
+	cleanup_tinyhold
+	[ -z "${LEFTOVER:-}" ] || kill -KILL "$LEFTOVER" 2>/dev/null || true
+}
+
+# The inode of the socket listening on PORT, and who holds it.
+listen_inode() { ss -Hltne "sport = :$1" | grep -o 'ino:[0-9]*'; }
+listen_users() { ss -Hltnp "sport = :$1" | grep -o 'users:.*'; }
+
+get() { timeout 5 curl -fsS "http://127.0.0.1:$1$2"; }
+
+# restart_lines: every "restarting ..." line, with "tinyhold: " cut off.
+restart_lines() { sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG"; }
+
+@test "on-failure restarts a crashed app on the same socket: the port stays bound, a new pid answers" {
+	local port pid0 ino
+	port=$(free_port)
+	start_tinyhold -p "127.0.0.1:$port" -- "$DEMO"
+	wait_port "$port"
+	run -0 get "$port" /
+	[[ "$output" =~ ^hello\ from\ pid\ ([0-9]+)\ \(restart\ 0\)$ ]]
+	pid0=${BASH_REMATCH[1]}
+	ino=$(listen_inode "$port")
+	[ -n "$ino" ]
+
+	run -0 get "$port" /crash
+	[ "$output" = "crashing" ]
+	wait_line "^tinyhold: pid $pid0 died of SIGABRT after [0-9.]+s\$"
+	wait_line '^tinyhold: started .*demo-server as pid [0-9]+ \(restart 1\)$'
+	grep -qx 'tinyhold: restarting now (restart 1)' "$TH_LOG"
+	# The very same listening socket, held by tinyhold all along.
+	[ "$(listen_inode "$port")" = "$ino" ]
+	[[ "$(listen_users "$port")" == *'"tinyhold"'* ]]
+
+	run -0 get "$port" /
+	[[ "$output" =~ ^hello\ from\ pid\ ([0-9]+)\ \(restart\ 1\)$ ]]
+	[ "${BASH_REMATCH[1]}" != "$pid0" ]
+}
+
+# hammer PORT: runs sv_hammer.py for 3 s against the demo server under tinyhold;
+# sets REFUSED, OK and CRASHES.
+hammer() {
+	run -0 --separate-stderr timeout 20 "$BIN/sv_hammer.py" "$1" 3 0.05
+	echo "hammer: $output $stderr"	# shown when the test fails
+	REFUSED=$(sed -n 's/.*refused=\([0-9]*\).*/\1/p' <<<"$output")
+	OK=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$output")
+	CRASHES=$(sed -n 's/.*crashes=\([0-9]*\).*/\1/p' <<<"$output")
+}
+
+@test "no connection is refused while the app crash-loops (--backoff-max 0)" {
+	local port
+	port=$(free_port)
+	start_tinyhold --backoff-max 0 -p "127.0.0.1:$port" -- "$DEMO"
+	wait_port "$port"
+	hammer "$port"
+	[ "$REFUSED" -eq 0 ]
+	[ "$CRASHES" -ge 10 ]
+	[ "$OK" -ge 10 ]
+	[ "$(count_lines 'died of SIGABRT')" -ge 10 ]
+}
+
+@test "no connection is refused while the app crash-loops (default back-off)" {
+	local port
+	port=$(free_port)
+	start_tinyhold -p "127.0.0.1:$port" -- "$DEMO"
+	wait_port "$port"
+	hammer "$port"
+	[ "$REFUSED" -eq 0 ]
+	[ "$CRASHES" -ge 4 ]
+	[ "$OK" -ge 4 ]
+	grep -q 'restarting in 0\.400s' "$TH_LOG"	# the back-off did build up
+}
+
+@test "back-off: the first restart is immediate, then 100, 200, 400, 800 ms" {
+	local d
+	start_tinyhold -- sh -c 'date +%s.%N >>"$0"; exit 1' "$BATS_TEST_TMPDIR/starts"
+	wait_line '^tinyhold: restarting in 0\.800s \(restart 5\)$'
+	kill -TERM "$(th_pid)"
+	wait_exit 5
+	[ "$TH_STATUS" -eq 1 ]
+	[ "$(restart_lines)" = "$(printf '%s\n' 'restarting now (restart 1)' \
+		'restarting in 0.100s (restart 2)' 'restarting in 0.200s (restart 3)' \
+		'restarting in 0.400s (restart 4)' 'restarting in 0.800s (restart 5)')" ]
+	# The delays are real: the gaps between the app's starts (runs last a few ms).
+	d=$(awk 'NR > 1 { printf "%d ", ($1 - prev) * 1000 } { prev = $1 }' starts)
+	echo "gaps between starts (ms): $d"
+	read -r d1 d2 d3 d4 <<<"$d"
+	[ "$d1" -lt 100 ]
+	[ "$d2" -ge 100 ] && [ "$d2" -lt 400 ]
+	[ "$d3" -ge 200 ] && [ "$d3" -lt 500 ]
+	[ "$d4" -ge 400 ] && [ "$d4" -lt 700 ]
+}
+
+@test "--backoff-max caps the delay" {
+	start_tinyhold --backoff-max 0.25 -- sh -c 'exit 1'
+	wait_line '\(restart 6\)$'
+	kill -TERM "$(th_pid)"
+	wait_exit 5
+	[ "$(restart_lines | sed -n '3,$p')" = "$(printf '%s\n' 'restarting in 0.200s (restart 3)' \
+		'restarting in 0.250s (restart 4)' 'restarting in 0.250s (restart 5)' \
+		'restarting in 0.250s (restart 6)')" ]
+}
+
+@test "--backoff-max 0 restarts without any delay" {
+	start_tinyhold --backoff-max 0 -- sh -c 'exit 1'
+	wait_line '^tinyhold: restarting now \(restart 20\)$'
+	kill -TERM "$(th_pid)"
+	wait_exit 5
+	run -1 grep 'restarting in' "$TH_LOG"
+}
+
+@test "a run longer than 1 s resets the back-off" {
+	# Run 3 lasts 1.2 s; every other run fails at once.
+	start_tinyhold --max-restarts 6 -- sh -c '[ "$TINYHOLD_RESTARTS" != 3 ] || sleep 1.2; exit 1'
+	wait_exit 10
+	[ "$TH_STATUS" -eq 1 ]
+	# After the long run the schedule starts over: now, now, then 100 ms.
+	[ "$(restart_lines)" = "$(printf '%s\n' 'restarting now (restart 1)' \
+		'restarting in 0.100s (restart 2)' 'restarting in 0.200s (restart 3)' \
+		'restarting now (restart 4)' 'restarting now (restart 5)' \
+		'restarting in 0.100s (restart 6)')" ]
+}
+
+@test "--max-restarts 3 --restart-window 60 gives up after 3 restarts with the app's last status" {
+	# Each run exits with 10 + its restart count: the last one with 13.
+	start_tinyhold --max-restarts 3 --restart-window 60 -- sh -c 'exit $((10 + TINYHOLD_RESTARTS))'
+	wait_exit 10
+	[ "$TH_STATUS" -eq 13 ]
+	[ "$(count_lines '^tinyhold: started sh as pid')" -eq 4 ]
+	grep -qE '^tinyhold: pid [0-9]+ exited with status 13 after' "$TH_LOG"
+	grep -qx 'tinyhold: giving up: 3 restarts within 60.000s' "$TH_LOG"
+	[ "$(tail -n 1 "$TH_LOG")" = 'tinyhold: giving up: 3 restarts within 60.000s' ]
+	run -1 grep -F '(restart 4)' "$TH_LOG"
+}
+
+@test "restarts older than --restart-window do not count toward --max-restarts" {
+	# Runs of 0.4 s, a window of 0.3 s: never two restarts within one window.
+	start_tinyhold --backoff-max 0 --max-restarts 1 --restart-window 0.3 -- sh -c 'sleep 0.4; exit 1'
+	wait_line '\(restart 4\)$'
+	kill -TERM "$(th_pid)"
+	wait_exit 5
+	run -1 grep 'giving up' "$TH_LOG"
+}
+
+@test "-r always restarts after exit 0" {
+	start_tinyhold -r always --max-restarts 2 -- true
+	wait_exit 5
+	[ "$TH_STATUS" -eq 0 ]
+	[ "$(count_lines '^tinyhold: pid [0-9]+ exited with status 0 after')" -eq 3 ]
+	grep -qx 'tinyhold: restarting now (restart 1)' "$TH_LOG"
+	grep -qx 'tinyhold: restarting in 0.100s (restart 2)' "$TH_LOG"
+	grep -qx 'tinyhold: giving up: 2 restarts within 60.000s' "$TH_LOG"
+}
+
+@test "-r always does not restart after a stop tinyhold was asked for" {
+	start_tinyhold -r always -- sleep 100
+	wait_line 'started sleep as pid'
+	kill -TERM "$(th_pid)"
+	wait_exit 5
+	[ "$TH_STATUS" -eq 143 ]
+	run -1 grep restarting "$TH_LOG"
+}
+
+@test "-r never does not restart a failure or a crash" {
+	run -1 --separate-stderr timeout 5 "$TINYHOLD" -r never -- sh -c 'exit 1'
+	[[ "$stderr" == *"exited with status 1 after"* ]]
+	[[ "$stderr" != *restarting* ]]
+	run -134 --separate-stderr timeout 5 "$TINYHOLD" -r never -- sh -c 'kill -ABRT $$'
+	[[ "$stderr" != *restarting* ]]
+}
+
+@test "on-failure: exit 0 ends tinyhold with 0" {
+	run -0 --separate-stderr timeout 5 "$TINYHOLD" -- true
+	[[ "$stderr" == *"exited with status 0 after"* ]]
+	[[ "$stderr" != *restarting* ]]
+}
+
+@test "on-failure: an app killed by SIGTERM or SIGINT from elsewhere is a clean end, SIGKILL is restarted" {
+	run -143 --separate-stderr timeout 5 "$TINYHOLD" -- sh -c 'kill -TERM $$'
+	[[ "$stderr" != *restarting* ]]
+	run -130 --separate-stderr timeout 5 "$TINYHOLD" -- sh -c 'kill -INT $$'
+	[[ "$stderr" != *restarting* ]]
+	# The OOM killer's SIGKILL is a failure: restarted (here once, then the app exits 0).
+	run -0 --separate-stderr timeout 5 "$TINYHOLD" -- sh -c '[ "$TINYHOLD_RESTARTS" = 1 ] || kill -KILL $$'
+	[[ "$stderr" == *"died of SIGKILL after"*"restarting now (restart 1)"* ]]
+}
+
+@test "a command that is not found exits 127 and is never restarted, even with -r always" {
+	run -127 --separate-stderr timeout 5 "$TINYHOLD" -r always -- no-such-command-th-test
+	[[ "$stderr" == *"tinyhold: cannot exec no-such-command-th-test: No such file or directory"* ]]
+	[[ "$stderr" != *restarting* ]]
+	[[ "$stderr" != *started* ]]
+}
+
+@test "a command that cannot be executed exits 126 and is never restarted" {
+	printf '#!/bin/sh\nexit 0\n' >not-executable
+	chmod 644 not-executable
+	run -126 --separate-stderr timeout 5 "$TINYHOLD" -r always -- ./not-executable
+	[[ "$stderr" == *"tinyhold: cannot exec ./not-executable: Permission denied"* ]]
+	[[ "$stderr" != *restarting* ]]
+}
+
+@test "leftovers in the app's process group are killed and reaped before the next start" {
+	local pgid0
+	# Run 0 leaves a `sleep 1000` behind and fails; run 1 says whether it is still there
+	# (kill -0 also succeeds on a zombie: killed but not reaped counts as there).
+	start_tinyhold -- sh -c '
+		if [ "$TINYHOLD_RESTARTS" = 0 ]; then sleep 1000 & echo $! >leftover; exit 1; fi
+		if kill -0 "$(cat leftover)" 2>/dev/null; then echo there; else echo gone; fi >verdict
+		exec sleep 100'
+	wait_until 10 test -s verdict
+	LEFTOVER=$(cat leftover)
+	[ "$(cat verdict)" = gone ]
+	pgid0=$(sed -n 's/^tinyhold: started sh as pid \([0-9]*\) (restart 0)$/\1/p' "$TH_LOG")
+	[ -n "$pgid0" ]
+	run -1 pgrep -g "$pgid0"
+	[ ! -e "/proc/$LEFTOVER" ]
+}
+
+@test "a zombie left in the app's group by a parent outside it does not hold up the restart" {
+	# The app's group holds only a SIGKILLed zombie whose parent (in another
+	# session) never reaps it: nothing of the group runs, so the restart is due.
+	start_tinyhold -- "$BIN/sv_orphaner.py" stray "$BATS_TEST_TMPDIR/stray-parent" 1
+	wait_until 10 test -s stray-parent
+	LEFTOVER=$(cat stray-parent)
+	wait_line '^tinyhold: pid [0-9]+ exited with status 1 after'
+	wait_line '^tinyhold: restarting now \(restart 1\)$' "$TH_LOG" 1
+	run -1 grep 'would not die' "$TH_LOG"
+}
