@@ -30,19 +30,38 @@ static uint64_t blocked_mask(void)
 	return mask;
 }
 
-int sig_setup(void)
+/* An inherited SIG_IGN survives exec, so it would reach the app: make every
+ * disposition the default. libc refuses the numbers it reserves (32-34), so
+ * those go to the kernel directly: an all-zero kernel sigaction is SIG_DFL,
+ * no flags and an empty mask in every architecture's layout. */
+static void reset_dispositions(void)
 {
-	uint64_t mask = blocked_mask();
-	struct sigaction dfl;
-	long fd;
+	static const unsigned long zero_kernel_sigaction[8];
+	struct sigaction dfl, old;
 	int s;
 
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
-	for (s = 1; s <= SIG_MAX; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			(void)sigaction(s, &dfl, NULL);	/* EINVAL for libc's own: never ignored */
+	for (s = 1; s <= SIG_MAX; s++) {
+		if (s == SIGKILL || s == SIGSTOP)
+			continue;
+		if (sigaction(s, NULL, &old) == 0) {
+			if (old.sa_handler == SIG_IGN)
+				(void)sigaction(s, &dfl, NULL);
+		} else {
+			/* Cannot fail for a valid number; nothing uses these in a single thread. */
+			(void)syscall(SYS_rt_sigaction, s, zero_kernel_sigaction, NULL,
+				      KERNEL_SIGSET_BYTES);
+		}
+	}
+}
 
+int sig_setup(void)
+{
+	uint64_t mask = blocked_mask();
+	long fd;
+
+	reset_dispositions();
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, KERNEL_SIGSET_BYTES) < 0)
 		return -errno;
 	fd = syscall(SYS_signalfd4, -1, &mask, KERNEL_SIGSET_BYTES, SFD_NONBLOCK | SFD_CLOEXEC);
