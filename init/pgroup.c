@@ -28,10 +28,27 @@ static bool proc_is_ours(void)
 	return strcmp(link, self) == 0;
 }
 
+/* A decimal after one space, as in /proc/PID/stat; advances *p. (Not sscanf:
+ * that would pull 10 KB of float scanning into a static PID 1.) */
+static bool next_int(const char **p, int *out)
+{
+	const char *q = *p;
+	long v = 0;
+
+	if (*q++ != ' ' || *q < '0' || *q > '9')
+		return false;
+	for (; *q >= '0' && *q <= '9' && v <= 0x7fffffff; q++)
+		v = v * 10 + (*q - '0');
+	*out = (int)v;
+	*p = q;
+	return v <= 0x7fffffff;
+}
+
 /* state, ppid and pgrp of /proc/NAME/stat; false if the process is gone. */
 static bool read_stat(const char *name, char *state, int *ppid, int *pgrp)
 {
-	char path[64], buf[STAT_READ_MAX], *p;
+	char path[64], buf[STAT_READ_MAX];
+	const char *p;
 	ssize_t n;
 	int fd;
 
@@ -45,7 +62,11 @@ static bool read_stat(const char *name, char *state, int *ppid, int *pgrp)
 		return false;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
-	return p != NULL && sscanf(p + 1, " %c %d %d", state, ppid, pgrp) == 3;
+	if (p == NULL || p[1] != ' ' || p[2] == '\0')
+		return false;
+	*state = p[2];
+	p += 3;
+	return next_int(&p, ppid) && next_int(&p, pgrp);
 }
 
 bool pgroup_alive(pid_t pgid)
