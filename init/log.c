@@ -33,10 +33,13 @@ static const char *errno_text(int errnum)
 	}
 }
 
+/* The attribute lets the compiler check fmt at every caller's call site (clang's
+ * -Wformat-nonliteral, part of -Wformat=2, refuses a va_list format without it). */
+__attribute__((format(printf, 2, 0)))
 static void log_vline(int errnum, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	size_t len;
+	size_t len, i;
 	int n;
 
 	n = snprintf(line, sizeof line, "tinyhold: ");
@@ -53,6 +56,12 @@ static void log_vline(int errnum, const char *fmt, va_list ap)
 		if (len >= sizeof line - 1)
 			len = sizeof line - 2;
 	}
+	/* One event, one line: a newline or escape in what we echo (a typo'd
+	 * option, a TINYHOLD_* value, a path) must not forge a second "tinyhold:"
+	 * line or drive the terminal. Found by tests/fuzz/opts_fuzz.c. */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+			line[i] = '?';
 	line[len++] = '\n';
 	/* Nowhere to report a failed write to stderr: a closed log must not stop PID 1. */
 	(void)io_write_all(STDERR_FILENO, line, len);

@@ -1,7 +1,11 @@
 /* main: argv -> config, then set up, then run the loop. The loop is the one
- * place tinyhold blocks; what it does on each event lives in the modules. */
+ * place tinyhold blocks; what it does on each event lives in the modules:
+ * supervise.c decides, spawn.c starts, sig.c and notify.c read. */
+#include "fdstore.h"
+#include "inherit.h"
 #include "io.h"
 #include "log.h"
+#include "notify.h"
 #include "opts.h"
 #include "pgroup.h"
 #include "privs.h"
@@ -34,15 +38,28 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+/* While draining: a leftover that is not our child sends no SIGCHLD when it
+ * dies, so the loop looks again this often until the group is empty. */
+#define DRAIN_POLL_MS 10
+#define RETIREES_MAX 4		/* old instances being stopped after reloads */
+#define NOTIFY_WARN_EVERY_MS 1000	/* a flood of bad datagrams costs one log line a second */
+#define NOTIFY_ADDR_MAX 64
 
-enum { PFD_SIG, PFD_EXEC, PFD_COUNT };
+enum { PFD_SIG, PFD_NOTIFY, PFD_EXEC, PFD_NEXT_EXEC, PFD_COUNT };
 
-struct app {
-	pid_t pid;	/* 0 while no app runs */
-	pid_t pgid;	/* the app's process group, kept until it is empty */
+/* One run of the app: the current one, or the new one of a reload. */
+struct instance {
+	pid_t pid;	/* 0 while none runs */
+	pid_t pgid;	/* its process group, kept until the group is empty */
 	int errfd;	/* exec outcome pipe; -1 once the outcome is known */
 	bool exec_failed;
 	struct spawn_error exec_error;
+};
+
+/* An old instance on its way out after a reload: SIGTERM sent, SIGKILL due. */
+struct retiree {
+	pid_t pgid;
+	int64_t kill_at_ms;	/* -1 once SIGKILL was sent */
 };
 
 struct tinyhold {
@@ -50,11 +67,26 @@ struct tinyhold {
 	struct privs privs;
 	struct spawn_ctx spawn;
 	struct sup sup;
-	struct app app;
-	int sigfd;
-	int *held;
+	struct instance app;	/* the one the supervisor watches */
+	struct instance next;	/* a reload's new instance until READY=1 */
+	int64_t next_deadline_ms;
+	struct retiree retirees[RETIREES_MAX];
+	size_t nretirees;
+	int sigfd, notifyfd;
+	int *held;	/* inherited sockets first, then -p's, in order */
+	char (*held_names)[SPEC_NAME_MAX + 1];
+	size_t nheld;
+	struct fdstore store;
+	int *pass_fds;	/* held + stored, for one start */
+	char *pass_names;
+	size_t pass_names_cap;
+	struct notify_datagram dgram;
+	char notify_addr[NOTIFY_ADDR_MAX];
+	int64_t notify_warned_ms;
+	unsigned long notify_dropped;
 	pid_t self;
 	bool give_tty;
+	bool exit_pending;	/* the supervisor is done; waiting for retirees */
 };
 
 static int64_t now_ms(void)
@@ -65,6 +97,18 @@ static int64_t now_ms(void)
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+static void fmt_duration(char *buf, size_t len, int64_t ms)
+{
+	snprintf(buf, len, "%lld.%03llds", (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+static int64_t min_deadline(int64_t a, int64_t b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* ---- setup ------------------------------------------------------------- */
 
 /* Someone may start us with 0, 1 or 2 closed: then our first socket would become
  * the app's stdout. Fill the gaps with /dev/null before opening anything. */
@@ -94,20 +138,38 @@ static void cloexec_inherited_fds(void)
 	}
 }
 
-static void fmt_duration(char *buf, size_t len, int64_t ms)
+static void add_held(struct tinyhold *t, int fd, const char *name)
 {
-	snprintf(buf, len, "%lld.%03llds", (long long)(ms / 1000), (long long)(ms % 1000));
+	t->held[t->nheld] = fd;
+	snprintf(t->held_names[t->nheld], sizeof t->held_names[0], "%s", name);
+	t->nheld++;
 }
 
-static void bind_all(struct tinyhold *t, char *names, size_t names_len)
+/* Sockets passed to tinyhold itself (LISTEN_PID is ours, or 1 in a container)
+ * are held like -p ones, before them, so the app sees them first. */
+static void adopt_inherited(struct tinyhold *t, int n)
+{
+	const char *names = getenv("LISTEN_FDNAMES");
+	char name[SPEC_NAME_MAX + 1];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int fd = LISTEN_FDS_START + i;
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			log_msg(LOG_WARN, errno, "LISTEN_FDS says fd %d, but it is not open", fd);
+			continue;
+		}
+		inherit_name(names, (size_t)i, name, sizeof name);
+		add_held(t, fd, name);
+		log_debug("holding inherited fd %d, name %s", fd, name);
+	}
+}
+
+static void bind_all(struct tinyhold *t)
 {
 	int backlog = t->cfg.backlog > 0 ? t->cfg.backlog : sock_default_backlog();
-	size_t i, used = 0;
+	size_t i;
 
-	t->held = calloc(t->cfg.nspecs ? t->cfg.nspecs : 1, sizeof *t->held);
-	if (t->held == NULL)
-		die(EXIT_SETUP, ENOMEM, "cannot allocate sockets");
-	names[0] = '\0';
 	for (i = 0; i < t->cfg.nspecs; i++) {
 		const struct sockspec *s = &t->cfg.specs[i];
 		char where[SPEC_PATH_MAX + 64];
@@ -122,281 +184,33 @@ static void bind_all(struct tinyhold *t, char *names, size_t names_len)
 		if (fell_back)
 			snprintf(where, sizeof where, "%s0.0.0.0:%u (no IPv6)", s->datagram ? "udp:" : "",
 				 s->port);
-		t->held[i] = fd;
-		log_debug("listening on %s as fd %zu, name %s", where, LISTEN_FDS_START + i, s->name);
-		used += (size_t)snprintf(names + used, names_len - used, "%s%s", i ? ":" : "", s->name);
+		log_debug("listening on %s as fd %zu, name %s", where, LISTEN_FDS_START + t->nheld,
+			  s->name);
+		add_held(t, fd, s->name);
 	}
 }
 
-__attribute__((noreturn))
-static void exit_now(struct tinyhold *t, int code)
+static void setup_sockets(struct tinyhold *t)
 {
-	/* Hand the terminal back to our own group, or the shell that ran us reads from a dead one. */
-	if (t->give_tty)
-		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
-	log_debug("exiting with status %d", code);
-	exit(code);
-}
+	const char *why = "";
+	int inherited = inherit_count(getenv("LISTEN_FDS"), getenv("LISTEN_PID"), t->self, &why);
+	size_t cap;
 
-/* While draining: a leftover that is not our child sends no SIGCHLD when it
- * dies, so the loop looks again this often until the group is empty. */
-#define DRAIN_POLL_MS 10
-
-static void run_action(struct tinyhold *t, enum sup_action a);
-static void step(struct tinyhold *t, const struct sup_event *ev);
-
-/* The app is gone: once nothing of its process group lives, decide what next. */
-static void check_drained(struct tinyhold *t)
-{
-	if (t->sup.state == SUP_DRAINING && !pgroup_alive(t->app.pgid)) {
-		struct sup_event ev = { .kind = SUP_EV_GROUP_EMPTY };
-		t->app.pgid = 0;
-		step(t, &ev);
+	if (inherited < 0) {
+		log_warn("ignoring the LISTEN_FDS given to tinyhold: %s", why);
+		inherited = 0;
 	}
-}
-
-static void step(struct tinyhold *t, const struct sup_event *ev)
-{
-	run_action(t, sup_step(&t->sup, ev, now_ms()));
-}
-
-/* Reads the exec outcome once it is there, and says "started" or why not. */
-static void check_exec(struct tinyhold *t)
-{
-	struct app *app = &t->app;
-	int r;
-
-	if (app->errfd < 0)
-		return;
-	r = spawn_outcome(app->errfd, &app->exec_error);
-	if (r == -EAGAIN)
-		return;
-	(void)close(app->errfd);
-	app->errfd = -1;
-	app->exec_failed = r == 1;
-	if (!app->exec_failed) {
-		log_info("started %s as pid %d (restart %lu)", t->cfg.argv[0], (int)app->pid,
-			 t->sup.restarts);
-		return;
-	}
-	switch (app->exec_error.stage) {
-	case SPAWN_CHDIR:
-		log_msg(LOG_ERROR, app->exec_error.err, "cannot enter %s", t->spawn.cwd);
-		break;
-	case SPAWN_PRIVS:
-		log_msg(LOG_ERROR, app->exec_error.err, "cannot switch to user %s", t->cfg.user);
-		break;
-	case SPAWN_FDS:
-		log_msg(LOG_ERROR, app->exec_error.err, "cannot pass the sockets to %s",
-			t->cfg.argv[0]);
-		break;
-	default:
-		log_msg(LOG_ERROR, app->exec_error.err, "cannot exec %s", t->cfg.argv[0]);
-		break;
-	}
-}
-
-static void start_app(struct tinyhold *t)
-{
-	struct app *app = &t->app;
-	pid_t pid = spawn_start(&t->spawn, t->sup.restarts, &app->errfd);
-
-	app->exec_failed = false;
-	if (pid < 0) {
-		log_msg(LOG_ERROR, (int)-pid, "cannot fork; retrying in %d ms", FORK_RETRY_MS);
-		app->pid = app->pgid = 0;
-		app->errfd = -1;
-		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
-		return;
-	}
-	sup_started(&t->sup, now_ms());
-	app->pid = app->pgid = pid;
-}
-
-static void log_note(struct tinyhold *t)
-{
-	struct sup *s = &t->sup;
-	char d[32], w[32];
-
-	switch (s->note) {
-	case SUP_NOTE_RESTART:
-		if (s->delay_ms == 0) {
-			log_info("restarting now (restart %lu)", s->restarts);
-		} else {
-			fmt_duration(d, sizeof d, s->delay_ms);
-			log_info("restarting in %s (restart %lu)", d, s->restarts);
-		}
-		break;
-	case SUP_NOTE_GAVE_UP:
-		fmt_duration(w, sizeof w, s->cfg.window_ms);
-		log_error("giving up: %ld restarts within %s", s->cfg.max_restarts, w);
-		break;
-	case SUP_NOTE_STOP_TIMEOUT:
-		fmt_duration(d, sizeof d, s->cfg.stop_timeout_ms);
-		log_warn("pid %d did not stop within %s; killing its process group",
-			 (int)t->app.pid, d);
-		break;
-	case SUP_NOTE_NO_RESTART:
-	case SUP_NOTE_STOPPED:
-	case SUP_NOTE_EXEC_FAILED:
-	case SUP_NOTE_NONE:
-		break;
-	}
-}
-
-static void run_action(struct tinyhold *t, enum sup_action a)
-{
-	log_note(t);
-	switch (a) {
-	case SUP_NONE:
-		return;
-	case SUP_START:
-		start_app(t);
-		return;
-	case SUP_EXIT:
-		exit_now(t, t->sup.exit_code);
-	case SUP_KILL_GROUP:
-		if (t->app.pgid > 0 && kill(-t->app.pgid, SIGKILL) < 0 && errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)t->app.pgid);
-		check_drained(t);
-		return;
-	}
-}
-
-static void app_exited(struct tinyhold *t, int status)
-{
-	struct app *app = &t->app;
-	struct sup_event ev = { .kind = SUP_EV_EXITED };
-	char d[32], buf[24];
-
-	check_exec(t);	/* the child wrote its error before it exited: it is there now */
-	if (app->errfd >= 0) {
-		/* Cannot happen: the pipe's write end died with the child. */
-		(void)close(app->errfd);
-		app->errfd = -1;
-	}
-	if (WIFSIGNALED(status))
-		ev.term_signal = WTERMSIG(status);
-	else
-		ev.exit_code = WEXITSTATUS(status);
-	if (app->exec_failed) {
-		ev.exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
-	} else {
-		fmt_duration(d, sizeof d, now_ms() - t->sup.started_ms);
-		if (ev.term_signal)
-			log_info("pid %d died of %s after %s", (int)app->pid,
-				 sig_name(ev.term_signal, buf, sizeof buf), d);
-		else
-			log_info("pid %d exited with status %d after %s", (int)app->pid,
-				 ev.exit_code, d);
-	}
-	app->pid = 0;
-	step(t, &ev);
-}
-
-/* One SIGCHLD may stand for many children: reap until none is left. */
-static void reap_all(struct tinyhold *t)
-{
-	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
-
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			break;	/* 0: some still run; ECHILD: none left */
-		if (pid == t->app.pid)
-			app_exited(t, status);
-		else
-			log_debug("reaped pid %d", (int)pid);
-	}
-	check_drained(t);
-}
-
-static bool is_stop_signal(int signo)
-{
-	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
-}
-
-static void on_signal(struct tinyhold *t, const struct sig_info *si)
-{
-	char buf[24];
-	const char *name = sig_name(si->signo, buf, sizeof buf);
-	int r;
-
-	if (si->signo == SIGCHLD) {
-		reap_all(t);
-		return;
-	}
-	if (si->sender == t->self && si->code == SI_USER) {
-		/* e.g. SIGPIPE from our own write to a closed stderr: not the app's business. */
-		log_debug("ignoring %s raised by tinyhold itself", name);
-		return;
-	}
-	if (t->app.pid > 0) {
-		r = sig_forward(t->app.pid, t->cfg.process_group, si);
-		if (r < 0 && r != -ESRCH)
-			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name,
-				(int)t->app.pid);
-		else
-			log_debug("forwarded %s to %s%d", name, t->cfg.process_group ? "group " : "pid ",
-				  (int)t->app.pid);
-	} else if (!is_stop_signal(si->signo)) {
-		log_info("no app running; %s not forwarded", name);
-	}
-	if (is_stop_signal(si->signo)) {
-		struct sup_event ev = { .kind = SUP_EV_STOP };
-		if (t->sup.state == SUP_RUNNING)
-			log_info("got %s; stopping pid %d", name, (int)t->app.pid);
-		else if (t->sup.state != SUP_STOPPING)
-			log_info("got %s; stopping", name);
-		step(t, &ev);
-	}
-}
-
-static void drain_signals(struct tinyhold *t)
-{
-	struct sig_info si;
-	int r;
-
-	while ((r = sig_read(t->sigfd, &si)) > 0)
-		on_signal(t, &si);
-	if (r < 0)
-		log_msg(LOG_WARN, -r, "cannot read signals");
-}
-
-/* From here on tinyhold exits only on purpose: the container dies with it. */
-__attribute__((noreturn))
-static void loop(struct tinyhold *t)
-{
-	struct pollfd pfd[PFD_COUNT];
-
-	for (;;) {
-		int timeout = sup_timeout_ms(&t->sup, now_ms());	/* -1 unless a deadline is due */
-
-		if (t->sup.state == SUP_DRAINING && (timeout < 0 || timeout > DRAIN_POLL_MS))
-			timeout = DRAIN_POLL_MS;
-
-		pfd[PFD_SIG] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
-		pfd[PFD_EXEC] = (struct pollfd){ .fd = t->app.errfd, .events = POLLIN };	/* -1: skipped */
-		if (poll(pfd, PFD_COUNT, timeout) < 0) {
-			if (errno != EINTR)
-				log_msg(LOG_WARN, errno, "poll");
-			continue;
-		}
-		if (pfd[PFD_EXEC].revents)
-			check_exec(t);
-		if (pfd[PFD_SIG].revents & POLLIN)
-			drain_signals(t);
-		check_drained(t);
-		if (sup_timeout_ms(&t->sup, now_ms()) == 0) {
-			struct sup_event ev = { .kind = SUP_EV_TIMER };
-			if (t->sup.state == SUP_DRAINING)
-				log_warn("process group %d would not die; going on without it",
-					 (int)t->app.pgid);
-			step(t, &ev);
-		}
-	}
+	cap = (size_t)inherited + t->cfg.nspecs;
+	t->held = calloc(cap ? cap : 1, sizeof *t->held);
+	t->held_names = calloc(cap ? cap : 1, sizeof *t->held_names);
+	t->pass_fds = calloc(cap + (size_t)t->cfg.fdstore_max + 1, sizeof *t->pass_fds);
+	t->pass_names_cap = (cap + (size_t)t->cfg.fdstore_max) * (SPEC_NAME_MAX + 1) + 1;
+	t->pass_names = malloc(t->pass_names_cap);
+	if (t->held == NULL || t->held_names == NULL || t->pass_fds == NULL || t->pass_names == NULL ||
+	    fdstore_init(&t->store, (size_t)t->cfg.fdstore_max) < 0)
+		die(EXIT_SETUP, ENOMEM, "cannot allocate sockets");
+	adopt_inherited(t, inherited);
+	bind_all(t);
 }
 
 static void setup_privs(struct tinyhold *t)
@@ -425,6 +239,7 @@ static void setup_supervisor(struct tinyhold *t)
 		.max_restarts = t->cfg.max_restarts,
 		.window_ms = t->cfg.restart_window_ms,
 		.stop_timeout_ms = t->cfg.stop_timeout_ms,
+		.watchdog_ms = t->cfg.watchdog_ms,
 		.remap = t->cfg.remap,
 	};
 	int64_t *recent = NULL;
@@ -434,11 +249,622 @@ static void setup_supervisor(struct tinyhold *t)
 	sup_init(&t->sup, &sc, recent);
 }
 
+static void setup_notify(struct tinyhold *t)
+{
+	t->notifyfd = -1;
+	if (!t->cfg.notify)
+		return;
+	t->notifyfd = notify_open(t->notify_addr, sizeof t->notify_addr);
+	if (t->notifyfd < 0)
+		die(EXIT_SETUP, -t->notifyfd, "cannot create the notify socket");
+	log_debug("NOTIFY_SOCKET=%s", t->notify_addr);
+}
+
+/* ---- starting and stopping instances -------------------------------------- */
+
+__attribute__((noreturn))
+static void exit_now(struct tinyhold *t, int code)
+{
+	/* Hand the terminal back to our own group, or the shell that ran us reads from a dead one. */
+	if (t->give_tty)
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	log_debug("exiting with status %d", code);
+	exit(code);
+}
+
+/* The fds this start gets: held sockets, then the fd store, with their names. */
+static size_t prepare_fds(struct tinyhold *t)
+{
+	size_t n = 0, used = 0, i;
+
+	t->pass_names[0] = '\0';
+	for (i = 0; i < t->nheld; i++, n++) {
+		t->pass_fds[n] = t->held[i];
+		used += (size_t)snprintf(t->pass_names + used, t->pass_names_cap - used, "%s%s",
+					 n ? ":" : "", t->held_names[i]);
+	}
+	for (i = 0; i < t->store.n; i++, n++) {
+		t->pass_fds[n] = t->store.entries[i].fd;
+		used += (size_t)snprintf(t->pass_names + used, t->pass_names_cap - used, "%s%s",
+					 n ? ":" : "", t->store.entries[i].name);
+	}
+	return n;
+}
+
+/* 0, or -errno if fork() failed. */
+static int spawn_instance(struct tinyhold *t, struct instance *in)
+{
+	size_t n = prepare_fds(t);
+	pid_t pid = spawn_start(&t->spawn, t->pass_fds, n, t->pass_names, t->sup.restarts,
+				&in->errfd);
+
+	in->exec_failed = false;
+	if (pid < 0) {
+		in->pid = in->pgid = 0;
+		in->errfd = -1;
+		return (int)pid;
+	}
+	in->pid = in->pgid = pid;
+	return 0;
+}
+
+static void start_app(struct tinyhold *t)
+{
+	int r = spawn_instance(t, &t->app);
+
+	if (r < 0) {
+		log_msg(LOG_ERROR, -r, "cannot fork; retrying in %d ms", FORK_RETRY_MS);
+		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
+		return;
+	}
+	sup_started(&t->sup, now_ms());
+}
+
+/* Reads an instance's exec outcome once it is there, and says "started" or why not. */
+static void check_exec(struct tinyhold *t, struct instance *in)
+{
+	int r;
+
+	if (in->errfd < 0)
+		return;
+	r = spawn_outcome(in->errfd, &in->exec_error);
+	if (r == -EAGAIN)
+		return;
+	(void)close(in->errfd);
+	in->errfd = -1;
+	in->exec_failed = r == 1;
+	if (!in->exec_failed) {
+		log_info("started %s as pid %d (restart %lu)", t->cfg.argv[0], (int)in->pid,
+			 t->sup.restarts);
+		return;
+	}
+	switch (in->exec_error.stage) {
+	case SPAWN_CHDIR:
+		log_msg(LOG_ERROR, in->exec_error.err, "cannot enter %s", t->spawn.set.cwd);
+		break;
+	case SPAWN_PRIVS:
+		log_msg(LOG_ERROR, in->exec_error.err, "cannot switch to user %s", t->cfg.user);
+		break;
+	case SPAWN_FDS:
+		log_msg(LOG_ERROR, in->exec_error.err, "cannot pass the sockets to %s", t->cfg.argv[0]);
+		break;
+	default:
+		log_msg(LOG_ERROR, in->exec_error.err, "cannot exec %s", t->cfg.argv[0]);
+		break;
+	}
+}
+
+static void send_to(struct tinyhold *t, pid_t pid, int signo)
+{
+	if (kill(t->cfg.process_group ? -pid : pid, signo) < 0 && errno != ESRCH)
+		log_msg(LOG_WARN, errno, "cannot signal %d", (int)pid);
+}
+
+/* SIGTERM now, SIGKILL to its group after the stop timeout: how old instances leave. */
+static void retire(struct tinyhold *t, struct instance *in, int signo)
+{
+	if (in->pid > 0 && signo > 0)
+		send_to(t, in->pid, signo);
+	if (t->nretirees < RETIREES_MAX) {
+		t->retirees[t->nretirees].pgid = in->pgid;
+		t->retirees[t->nretirees].kill_at_ms = now_ms() + t->cfg.stop_timeout_ms;
+		t->nretirees++;
+	} else if (in->pgid > 0) {
+		(void)kill(-in->pgid, SIGKILL);	/* no slot to wait in: no grace */
+	}
+	if (in->errfd >= 0)
+		(void)close(in->errfd);
+	memset(in, 0, sizeof *in);
+	in->errfd = -1;
+}
+
+/* An instance that died mid-reload: SIGKILL what is left of its group at once. */
+static void discard(struct tinyhold *t, struct instance *in)
+{
+	pid_t pgid = in->pgid;
+
+	in->pid = 0;
+	retire(t, in, 0);
+	if (pgid > 0)
+		(void)kill(-pgid, SIGKILL);	/* ESRCH: nothing left, fine */
+}
+
+/* Forgets retirees whose group is gone; SIGKILLs those past their grace. */
+static void tend_retirees(struct tinyhold *t, int64_t now)
+{
+	size_t i = 0;
+
+	while (i < t->nretirees) {
+		struct retiree *r = &t->retirees[i];
+		if (!pgroup_alive(r->pgid)) {
+			t->retirees[i] = t->retirees[--t->nretirees];
+			continue;
+		}
+		if (r->kill_at_ms >= 0 && now >= r->kill_at_ms) {
+			log_warn("old process group %d did not stop in time; killing it", (int)r->pgid);
+			(void)kill(-r->pgid, SIGKILL);
+			r->kill_at_ms = -1;
+		}
+		i++;
+	}
+	if (t->exit_pending && t->nretirees == 0)
+		exit_now(t, t->sup.exit_code);
+}
+
+/* ---- the supervisor's actions ----------------------------------------------- */
+
+static void run_action(struct tinyhold *t, enum sup_action a);
+
+static void step(struct tinyhold *t, const struct sup_event *ev)
+{
+	run_action(t, sup_step(&t->sup, ev, now_ms()));
+}
+
+/* The app is gone: once nothing of its process group lives, decide what next. */
+static void check_drained(struct tinyhold *t)
+{
+	if (t->sup.state == SUP_DRAINING && !pgroup_alive(t->app.pgid)) {
+		struct sup_event ev = { .kind = SUP_EV_GROUP_EMPTY };
+		t->app.pgid = 0;
+		step(t, &ev);
+	}
+}
+
+static void log_note(struct tinyhold *t)
+{
+	struct sup *s = &t->sup;
+	char d[32], w[32];
+
+	switch (s->note) {
+	case SUP_NOTE_RESTART:
+		if (s->delay_ms == 0) {
+			log_info("restarting now (restart %lu)", s->restarts);
+		} else {
+			fmt_duration(d, sizeof d, s->delay_ms);
+			log_info("restarting in %s (restart %lu)", d, s->restarts);
+		}
+		break;
+	case SUP_NOTE_GAVE_UP:
+		fmt_duration(w, sizeof w, s->cfg.window_ms);
+		log_error("giving up: %ld restarts within %s", s->cfg.max_restarts, w);
+		break;
+	case SUP_NOTE_STOP_TIMEOUT:
+		fmt_duration(d, sizeof d, s->cfg.stop_timeout_ms);
+		log_warn("pid %d did not stop within %s; killing its process group",
+			 (int)t->app.pid, d);
+		break;
+	case SUP_NOTE_WATCHDOG:
+		fmt_duration(d, sizeof d, s->cfg.watchdog_ms);
+		log_warn("pid %d failed its watchdog (%s); sending SIGABRT, then a restart",
+			 (int)t->app.pid, d);
+		break;
+	case SUP_NOTE_NO_RESTART:
+	case SUP_NOTE_STOPPED:
+	case SUP_NOTE_EXEC_FAILED:
+	case SUP_NOTE_NONE:
+		break;
+	}
+}
+
+static void run_action(struct tinyhold *t, enum sup_action a)
+{
+	log_note(t);
+	switch (a) {
+	case SUP_NONE:
+		return;
+	case SUP_START:
+		start_app(t);
+		return;
+	case SUP_EXIT:
+		if (t->next.pid > 0)
+			retire(t, &t->next, SIGTERM);
+		t->exit_pending = true;
+		tend_retirees(t, now_ms());	/* exits now unless an old instance is still stopping */
+		return;
+	case SUP_ABORT:
+		/* Only the main process: SIGABRT is for its core dump, not for its workers. */
+		if (t->app.pid > 0 && kill(t->app.pid, SIGABRT) < 0 && errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot send SIGABRT to %d", (int)t->app.pid);
+		return;
+	case SUP_KILL_GROUP:
+		if (t->app.pgid > 0 && kill(-t->app.pgid, SIGKILL) < 0 && errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)t->app.pgid);
+		check_drained(t);
+		return;
+	}
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static void wait_status_event(int status, struct sup_event *ev)
+{
+	ev->kind = SUP_EV_EXITED;
+	if (WIFSIGNALED(status))
+		ev->term_signal = WTERMSIG(status);
+	else
+		ev->exit_code = WEXITSTATUS(status);
+}
+
+static void log_exit(struct tinyhold *t, pid_t pid, const struct sup_event *ev, int64_t ran_ms)
+{
+	char d[32], buf[24];
+
+	(void)t;
+	fmt_duration(d, sizeof d, ran_ms);
+	if (ev->term_signal)
+		log_info("pid %d died of %s after %s", (int)pid,
+			 sig_name(ev->term_signal, buf, sizeof buf), d);
+	else
+		log_info("pid %d exited with status %d after %s", (int)pid, ev->exit_code, d);
+}
+
+/* A reload's new instance died before READY=1: the old one stays. */
+static void next_exited(struct tinyhold *t, int status)
+{
+	struct sup_event ev = { 0 };
+
+	check_exec(t, &t->next);
+	wait_status_event(status, &ev);
+	if (!t->next.exec_failed)
+		log_exit(t, t->next.pid, &ev, 0);
+	log_error("reload failed: the new instance ended before READY=1; keeping pid %d",
+		  (int)t->app.pid);
+	discard(t, &t->next);
+}
+
+static void drain_notify(struct tinyhold *t);
+
+static void app_exited(struct tinyhold *t, int status)
+{
+	struct instance *app = &t->app;
+	struct sup_event ev = { 0 };
+
+	/* Its last words (FDSTORE=1 before a crash) count: the zombie still proves who sent them. */
+	if (t->notifyfd >= 0)
+		drain_notify(t);
+
+	check_exec(t, app);	/* the child wrote its error before it exited: it is there now */
+	if (app->errfd >= 0) {
+		(void)close(app->errfd);	/* cannot happen: the write end died with the child */
+		app->errfd = -1;
+	}
+	wait_status_event(status, &ev);
+	if (app->exec_failed)
+		ev.exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
+	else
+		log_exit(t, app->pid, &ev, now_ms() - t->sup.started_ms);
+
+	if (t->next.pid > 0 && !t->sup.stop_requested) {
+		/* The old instance died mid-reload: the new one takes over at once. */
+		log_info("pid %d takes over from pid %d", (int)t->next.pid, (int)app->pid);
+		discard(t, app);
+		*app = t->next;
+		memset(&t->next, 0, sizeof t->next);
+		t->next.errfd = -1;
+		t->next_deadline_ms = -1;
+		sup_started(&t->sup, now_ms());
+		return;
+	}
+	app->pid = 0;
+	step(t, &ev);
+}
+
+/* One SIGCHLD may stand for many children: reap until none is left. */
+static void reap_all(struct tinyhold *t)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;	/* 0: some still run; ECHILD: none left */
+		if (pid == t->app.pid)
+			app_exited(t, status);
+		else if (pid == t->next.pid)
+			next_exited(t, status);
+		else
+			log_debug("reaped pid %d", (int)pid);
+	}
+	check_drained(t);
+}
+
+static void start_reload(struct tinyhold *t)
+{
+	char d[32];
+	int r;
+
+	if (t->sup.state != SUP_RUNNING || t->next.pid > 0) {
+		log_info("reload ignored: %s", t->next.pid > 0 ? "a reload is under way" : "no app running");
+		return;
+	}
+	r = spawn_instance(t, &t->next);
+	if (r < 0) {
+		log_msg(LOG_ERROR, -r, "reload failed: cannot fork");
+		return;
+	}
+	t->next_deadline_ms = now_ms() + t->cfg.ready_timeout_ms;
+	fmt_duration(d, sizeof d, t->cfg.ready_timeout_ms);
+	log_info("reloading: started pid %d, waiting up to %s for READY=1", (int)t->next.pid, d);
+}
+
+/* READY=1 from the new instance: it becomes the app; the old one is stopped gracefully. */
+static void finish_reload(struct tinyhold *t)
+{
+	struct sup_event ready = { .kind = SUP_EV_READY };
+
+	log_info("reload: pid %d is ready; stopping pid %d", (int)t->next.pid, (int)t->app.pid);
+	retire(t, &t->app, SIGTERM);
+	t->app = t->next;
+	memset(&t->next, 0, sizeof t->next);
+	t->next.errfd = -1;
+	t->next_deadline_ms = -1;
+	sup_started(&t->sup, now_ms());
+	step(t, &ready);
+}
+
+static bool is_stop_signal(int signo)
+{
+	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
+}
+
+static void on_signal(struct tinyhold *t, const struct sig_info *si)
+{
+	char buf[24];
+	const char *name = sig_name(si->signo, buf, sizeof buf);
+	int r;
+
+	if (si->signo == SIGCHLD) {
+		reap_all(t);
+		return;
+	}
+	if (si->sender == t->self && si->code == SI_USER) {
+		/* e.g. SIGPIPE from our own write to a closed stderr: not the app's business. */
+		log_debug("ignoring %s raised by tinyhold itself", name);
+		return;
+	}
+	if (si->signo == t->cfg.reload_signal) {
+		start_reload(t);
+		return;
+	}
+	if (t->app.pid > 0) {
+		r = sig_forward(t->app.pid, t->cfg.process_group, si);
+		if (r < 0 && r != -ESRCH)
+			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name,
+				(int)t->app.pid);
+		else
+			log_debug("forwarded %s to %s%d", name, t->cfg.process_group ? "group " : "pid ",
+				  (int)t->app.pid);
+	} else if (!is_stop_signal(si->signo)) {
+		log_info("no app running; %s not forwarded", name);
+	}
+	if (is_stop_signal(si->signo)) {
+		struct sup_event ev = { .kind = SUP_EV_STOP };
+		if (t->next.pid > 0)
+			retire(t, &t->next, si->signo);
+		if (t->sup.state == SUP_RUNNING)
+			log_info("got %s; stopping pid %d", name, (int)t->app.pid);
+		else if (t->sup.state != SUP_STOPPING)
+			log_info("got %s; stopping", name);
+		step(t, &ev);
+	}
+}
+
+static void drain_signals(struct tinyhold *t)
+{
+	struct sig_info si;
+	int r;
+
+	while ((r = sig_read(t->sigfd, &si)) > 0)
+		on_signal(t, &si);
+	if (r < 0)
+		log_msg(LOG_WARN, -r, "cannot read signals");
+}
+
+/* ---- the notify socket -------------------------------------------------------- */
+
+/* A bad datagram is dropped whole; a flood of them costs a log line a second. */
+static void notify_drop(struct tinyhold *t, pid_t pid, const char *why)
+{
+	int64_t now = now_ms();
+
+	t->notify_dropped++;
+	if (t->notify_warned_ms > 0 && now - t->notify_warned_ms < NOTIFY_WARN_EVERY_MS)
+		return;
+	log_warn("dropped a notify datagram from pid %d: %s (%lu dropped so far)", (int)pid, why,
+		 t->notify_dropped);
+	t->notify_warned_ms = now;
+}
+
+static bool from_instance(const struct instance *in, pid_t sender)
+{
+	return in->pid > 0 && (sender == in->pid || getpgid(sender) == in->pgid);
+}
+
+static void store_fds(struct tinyhold *t, const struct notify_msg *m)
+{
+	struct notify_datagram *d = &t->dgram;
+	size_t i, kept = 0, full = 0;
+
+	for (i = 0; i < d->nfds; i++) {
+		int r = t->store.max > 0 ? fdstore_add(&t->store, d->fds[i], m->fdname)
+					 : ((void)close(d->fds[i]), -ENOSPC);
+		kept += r == 1;
+		full += r == -ENOSPC;
+	}
+	d->nfds = 0;
+	if (full > 0)
+		log_warn("fd store full (--fdstore-max %ld): closed %zu fd(s)", t->cfg.fdstore_max, full);
+	if (kept > 0)
+		log_debug("stored %zu fd(s) as %s (%zu in the store)", kept,
+			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, t->store.n);
+}
+
+static void on_notify(struct tinyhold *t)
+{
+	struct notify_datagram *d = &t->dgram;
+	struct notify_msg m;
+	const char *why = "";
+	bool from_app, from_next;
+	size_t i;
+
+	from_app = from_instance(&t->app, d->pid);
+	from_next = from_instance(&t->next, d->pid);
+	if (d->truncated || !(from_app || from_next) || notify_parse(d->buf, d->len, &m, &why) < 0) {
+		if (d->truncated)
+			why = "longer than 4096 bytes or too many fds";
+		else if (!(from_app || from_next))
+			why = "not from the app";
+		for (i = 0; i < d->nfds; i++)
+			(void)close(d->fds[i]);
+		notify_drop(t, d->pid, why);
+		return;
+	}
+	if (m.status != NULL)
+		log_info("pid %d status: %.*s", (int)d->pid,
+			 (int)(m.status_len < NOTIFY_STATUS_MAX ? m.status_len : NOTIFY_STATUS_MAX),
+			 m.status);
+	if (m.fdstore_remove && m.fdname[0])
+		log_debug("removed %zu fd(s) named %s from the store",
+			  fdstore_remove(&t->store, m.fdname), m.fdname);
+	if (m.fdstore && !m.fdname_bad)
+		store_fds(t, &m);
+	for (i = 0; i < d->nfds; i++)	/* fds that came without FDSTORE=1 */
+		(void)close(d->fds[i]);
+
+	if (from_next) {
+		if (m.ready)
+			finish_reload(t);
+		return;
+	}
+	if (m.ready) {
+		struct sup_event ev = { .kind = SUP_EV_READY };
+		log_info("pid %d is ready", (int)t->app.pid);
+		step(t, &ev);
+	}
+	if (m.reloading)
+		log_info("pid %d is reloading", (int)t->app.pid);
+	if (m.stopping) {
+		struct sup_event ev = { .kind = SUP_EV_APP_STOPPING };
+		log_info("pid %d is stopping", (int)t->app.pid);
+		step(t, &ev);
+	}
+	if (m.watchdog_ping) {
+		struct sup_event ev = { .kind = SUP_EV_WATCHDOG_PING };
+		step(t, &ev);
+	}
+	if (m.watchdog_trigger) {
+		struct sup_event ev = { .kind = SUP_EV_WATCHDOG_TRIGGER };
+		step(t, &ev);
+	}
+}
+
+static void drain_notify(struct tinyhold *t)
+{
+	int r;
+
+	while ((r = notify_recv(t->notifyfd, &t->dgram)) > 0)
+		on_notify(t);
+	if (r < 0)
+		log_msg(LOG_WARN, -r, "cannot read the notify socket");
+}
+
+/* ---- the loop ----------------------------------------------------------------- */
+
+static int loop_timeout(struct tinyhold *t, int64_t now)
+{
+	int64_t due = t->next.pid > 0 ? t->next_deadline_ms : -1;
+	int timeout = sup_timeout_ms(&t->sup, now);
+	size_t i;
+
+	for (i = 0; i < t->nretirees; i++)
+		due = min_deadline(due, t->retirees[i].kill_at_ms);
+	if (due >= 0) {
+		int64_t left = due > now ? due - now : 0;
+		if (timeout < 0 || left < timeout)
+			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
+	}
+	/* Draining waits for processes that may send no SIGCHLD: look again soon. */
+	if ((t->sup.state == SUP_DRAINING || t->nretirees > 0) &&
+	    (timeout < 0 || timeout > DRAIN_POLL_MS))
+		timeout = DRAIN_POLL_MS;
+	return timeout;
+}
+
+/* From here on tinyhold exits only on purpose: the container dies with it. */
+__attribute__((noreturn))
+static void loop(struct tinyhold *t)
+{
+	struct pollfd pfd[PFD_COUNT];
+
+	for (;;) {
+		int64_t now;
+
+		pfd[PFD_SIG] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
+		pfd[PFD_NOTIFY] = (struct pollfd){ .fd = t->notifyfd, .events = POLLIN };	/* -1: skipped */
+		pfd[PFD_EXEC] = (struct pollfd){ .fd = t->app.errfd, .events = POLLIN };
+		pfd[PFD_NEXT_EXEC] = (struct pollfd){ .fd = t->next.errfd, .events = POLLIN };
+		if (poll(pfd, PFD_COUNT, loop_timeout(t, now_ms())) < 0) {
+			if (errno != EINTR)
+				log_msg(LOG_WARN, errno, "poll");
+			continue;
+		}
+		if (pfd[PFD_EXEC].revents)
+			check_exec(t, &t->app);
+		if (pfd[PFD_NEXT_EXEC].revents)
+			check_exec(t, &t->next);
+		/* Datagrams first: one sent just before a crash must be read while its
+		 * sender is still the app (unreaped), or it could not be verified. */
+		if (pfd[PFD_NOTIFY].revents & POLLIN)
+			drain_notify(t);
+		if (pfd[PFD_SIG].revents & POLLIN)
+			drain_signals(t);
+		check_drained(t);
+		now = now_ms();
+		if (t->next.pid > 0 && now >= t->next_deadline_ms) {
+			char d[32];
+			fmt_duration(d, sizeof d, t->cfg.ready_timeout_ms);
+			log_error("reload failed: pid %d not ready within %s; keeping pid %d",
+				  (int)t->next.pid, d, (int)t->app.pid);
+			retire(t, &t->next, SIGTERM);
+		}
+		tend_retirees(t, now);
+		if (sup_timeout_ms(&t->sup, now) == 0) {
+			struct sup_event ev = { .kind = SUP_EV_TIMER };
+			if (t->sup.state == SUP_DRAINING)
+				log_warn("process group %d would not die; going on without it",
+					 (int)t->app.pgid);
+			step(t, &ev);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct tinyhold t;
-	char *names, *cwd;
-	size_t names_len;
+	struct spawn_settings set;
+	char *cwd;
 
 	ensure_std_fds();
 	/* Block signals first: a SIGTERM during setup waits in the signalfd instead of killing us. */
@@ -446,7 +872,8 @@ int main(int argc, char **argv)
 	if (t.sigfd < 0)
 		die(EXIT_SETUP, -t.sigfd, "cannot set up signals");
 	t.self = getpid();
-	t.app.errfd = -1;
+	t.app.errfd = t.next.errfd = -1;
+	t.next_deadline_ms = -1;
 
 	switch (opts_parse(argc, argv, environ, &t.cfg)) {
 	case OPTS_HELP:
@@ -465,12 +892,8 @@ int main(int argc, char **argv)
 	log_set_level(t.cfg.verbosity < 0 ? LOG_ERROR : t.cfg.verbosity > 0 ? LOG_DEBUG : LOG_INFO);
 	cloexec_inherited_fds();
 	setup_privs(&t);
-
-	names_len = t.cfg.nspecs * (SPEC_NAME_MAX + 1) + 1;
-	names = malloc(names_len);
-	if (names == NULL)
-		die(EXIT_SETUP, ENOMEM, "cannot allocate names");
-	bind_all(&t, names, names_len);
+	setup_sockets(&t);
+	setup_notify(&t);
 
 	/* Not PID 1: become a subreaper, so orphans of the app still come to us. */
 	if (t.self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -482,11 +905,19 @@ int main(int argc, char **argv)
 		log_msg(LOG_WARN, errno, "cannot chdir to /");
 	t.give_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
-	if (spawn_init(&t.spawn, t.cfg.argv, environ, t.held, t.cfg.nspecs, names, cwd,
-		       app_privs(&t), t.give_tty,
-		       t.self != 1) < 0)
+	set = (struct spawn_settings){
+		.argv = t.cfg.argv,
+		.environ_in = environ,
+		.max_fds = t.nheld + (size_t)t.cfg.fdstore_max,
+		.cwd = cwd,
+		.privs = app_privs(&t),
+		.give_tty = t.give_tty,
+		.die_with_parent = t.self != 1,
+		.notify_socket = t.notifyfd >= 0 ? t.notify_addr : NULL,
+		.watchdog_usec = t.cfg.watchdog_ms * 1000,
+	};
+	if (spawn_init(&t.spawn, &set) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot prepare the app's environment");
-	free(names);
 	setup_supervisor(&t);
 	start_app(&t);
 	loop(&t);

@@ -1,8 +1,10 @@
 /* opts: the command line and its TINYHOLD_* twins. It never prints and never
  * exits: main() turns OPTS_ERROR into one line and exit status 2. */
 #include "opts.h"
+#include "sig.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 #define DURATION_MAX_MS (1000LL * 1000 * 1000)	/* ~11 days: beyond any sane timeout */
 #define BACKLOG_MAX 1000000
 #define MAX_RESTARTS_MAX 1000000
+#define DEFAULT_READY_TIMEOUT_MS 30000	/* a reload that is not READY in 30 s keeps the old app */
+#define FDSTORE_MAX_MAX 4096	/* fds an app may park with us: far below RLIMIT_NOFILE */
 
 const char opts_usage[] =
 	"usage: tinyhold [OPTIONS] [--] COMMAND [ARG...]\n"
@@ -36,6 +40,12 @@ const char opts_usage[] =
 	"  -e, --remap-exit CODE      exit 0 when the app's status is CODE; repeatable\n"
 	"  -g, --process-group        forward signals to the app's whole process group\n"
 	"  -u, --user USER[:GROUP]    run the app as USER (names or ids); needs root\n"
+	"Readiness (sd_notify):\n"
+	"      --notify               give the app NOTIFY_SOCKET; log READY=1 and STATUS=\n"
+	"      --watchdog SECS        restart the app if it sends no WATCHDOG=1 for SECS\n"
+	"      --fdstore-max N        keep up to N fds the app stores (FDSTORE=1) across restarts\n"
+	"      --reload-signal SIG    on SIG, start a new app, wait for READY=1, stop the old\n"
+	"      --ready-timeout SECS   how long a reload waits for READY=1 (default 30)\n"
 	"Output:\n"
 	"  -q, --quiet                errors only\n"
 	"  -v, --verbose              also forwarded signals and reaped orphans\n"
@@ -50,7 +60,8 @@ const char opts_usage[] =
 enum opt_id {
 	OPT_LISTEN, OPT_BACKLOG, OPT_RESTART, OPT_BACKOFF_MAX, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_STOP_TIMEOUT, OPT_REMAP_EXIT, OPT_PROCESS_GROUP,
-	OPT_USER, OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_USER, OPT_QUIET, OPT_VERBOSE, OPT_NOTIFY, OPT_WATCHDOG, OPT_FDSTORE_MAX,
+	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_HELP, OPT_VERSION,
 };
 
 struct opt {
@@ -74,6 +85,11 @@ static const struct opt opt_table[] = {
 	{ OPT_USER, 'u', "user", "TINYHOLD_USER", true },
 	{ OPT_QUIET, 'q', "quiet", "TINYHOLD_QUIET", false },
 	{ OPT_VERBOSE, 'v', "verbose", "TINYHOLD_VERBOSE", false },
+	{ OPT_NOTIFY, 0, "notify", "TINYHOLD_NOTIFY", false },
+	{ OPT_WATCHDOG, 0, "watchdog", "TINYHOLD_WATCHDOG", true },
+	{ OPT_FDSTORE_MAX, 0, "fdstore-max", "TINYHOLD_FDSTORE_MAX", true },
+	{ OPT_RELOAD_SIGNAL, 0, "reload-signal", "TINYHOLD_RELOAD_SIGNAL", true },
+	{ OPT_READY_TIMEOUT, 0, "ready-timeout", "TINYHOLD_READY_TIMEOUT", true },
 	{ OPT_HELP, 'h', "help", NULL, false },
 	{ OPT_VERSION, 'V', "version", NULL, false },
 };
@@ -246,12 +262,20 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 		return 0;
 	case OPT_BACKOFF_MAX:
 	case OPT_RESTART_WINDOW:
-	case OPT_STOP_TIMEOUT: {
+	case OPT_STOP_TIMEOUT:
+	case OPT_WATCHDOG:
+	case OPT_READY_TIMEOUT: {
 		int64_t ms;
 		if (parse_duration_ms(value, &ms) < 0)
 			return fail(cfg, "bad %s '%s': not a number of seconds", o->label, value);
 		if (opt->id == OPT_BACKOFF_MAX)
 			cfg->backoff_max_ms = ms;
+		else if (opt->id == OPT_WATCHDOG)
+			cfg->watchdog_ms = ms;	/* 0 turns it off */
+		else if (opt->id == OPT_READY_TIMEOUT && ms == 0)
+			return fail(cfg, "bad %s '%s': must be longer than 0", o->label, value);
+		else if (opt->id == OPT_READY_TIMEOUT)
+			cfg->ready_timeout_ms = ms;
 		else if (opt->id == OPT_STOP_TIMEOUT)
 			cfg->stop_timeout_ms = ms;
 		else if (ms == 0)
@@ -267,11 +291,29 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 				    MAX_RESTARTS_MAX);
 		cfg->max_restarts = n;
 		return 0;
+	case OPT_FDSTORE_MAX:
+		if (parse_long(value, 0, FDSTORE_MAX_MAX, &n) < 0)
+			return fail(cfg, "bad %s '%s': not a number from 0 to %d", o->label, value,
+				    FDSTORE_MAX_MAX);
+		cfg->fdstore_max = n;
+		return 0;
+	case OPT_RELOAD_SIGNAL: {
+		int sig = sig_parse(value);
+		/* Stop signals, SIGCHLD and what cannot be caught or means a fault are taken. */
+		if (sig < 0 || sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGCHLD ||
+		    sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS ||
+		    sig == SIGFPE || sig == SIGILL || sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS)
+			return fail(cfg, "bad %s '%s': not a signal tinyhold can use for reloads",
+				    o->label, value);
+		cfg->reload_signal = sig;
+		return 0;
+	}
 	case OPT_USER:
 		if (*value == '\0' || *value == ':')
 			return fail(cfg, "bad %s '%s': expected USER[:GROUP]", o->label, value);
 		cfg->user = value;
 		return 0;
+	case OPT_NOTIFY:
 	case OPT_PROCESS_GROUP:
 	case OPT_QUIET:
 	case OPT_VERBOSE:
@@ -280,6 +322,8 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 			return fail(cfg, "bad %s '%s': expected 1 or 0", o->label, value);
 		if (opt->id == OPT_PROCESS_GROUP)
 			cfg->process_group = b;
+		else if (opt->id == OPT_NOTIFY)
+			cfg->notify = b;
 		else if (b)
 			cfg->verbosity = opt->id == OPT_QUIET ? -1 : 1;
 		return 0;
@@ -343,6 +387,7 @@ static void config_defaults(struct config *cfg)
 	cfg->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
 	cfg->restart_window_ms = DEFAULT_RESTART_WINDOW_MS;
 	cfg->stop_timeout_ms = DEFAULT_STOP_TIMEOUT_MS;
+	cfg->ready_timeout_ms = DEFAULT_READY_TIMEOUT_MS;
 }
 
 /* The options after argv[0], up to the command. Returns the index of the
@@ -453,6 +498,9 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 		fail(cfg, "empty command");
 		return OPTS_ERROR;
 	}
+	/* Readiness, the watchdog, the fd store and reloads all speak over NOTIFY_SOCKET. */
+	if (cfg->watchdog_ms > 0 || cfg->fdstore_max > 0 || cfg->reload_signal > 0)
+		cfg->notify = true;
 	cfg->argv = argv + cmd;
 	return OPTS_RUN;
 }

@@ -34,6 +34,11 @@ struct config {
 	bool remap[REMAP_MAX];		/* remap[c]: exit status c counts as 0 */
 	bool process_group;		/* forward signals to -pgid */
 	int verbosity;			/* -1 quiet, 0 normal, 1 verbose */
+	bool notify;			/* NOTIFY_SOCKET for the app (implied by the three below) */
+	int64_t watchdog_ms;		/* 0: no watchdog */
+	long fdstore_max;		/* 0: no fd store */
+	int reload_signal;		/* 0: none; else that signal starts a zero-downtime reload */
+	int64_t ready_timeout_ms;	/* how long a reload waits for READY=1 */
 	char **argv;			/* the command: points into the argv given */
 	char error[OPTS_ERROR_MAX];	/* one line, without "tinyhold: " */
 };

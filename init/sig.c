@@ -114,21 +114,67 @@ int sig_forward(pid_t pid, bool whole_group, const struct sig_info *si)
 	return r < 0 ? -errno : 0;
 }
 
+static const struct {
+	int signo;
+	const char *name;
+} names[] = {
+	{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+	{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+	{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+	{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+	{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+	{ SIGSTKFLT, "SIGSTKFLT" }, { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
+	{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
+	{ SIGTTOU, "SIGTTOU" }, { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" },
+	{ SIGXFSZ, "SIGXFSZ" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+	{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGPWR, "SIGPWR" },
+	{ SIGSYS, "SIGSYS" },
+};
+
+/* Decimal 1..SIG_MAX after *p, all of the rest of the string; -1 otherwise. */
+static int parse_small(const char *p)
+{
+	int v = 0;
+
+	if (*p == '\0')
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+		if (v > SIG_MAX)
+			return -1;
+	}
+	return v;
+}
+
+int sig_parse(const char *text)
+{
+	size_t i;
+	int n;
+
+	if ((n = parse_small(text)) >= 1)
+		return n;
+	if (strncmp(text, "SIG", 3) == 0)
+		text += 3;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i].name + 3, text) == 0)
+			return names[i].signo;
+	if (strcmp(text, "RTMIN") == 0)
+		return SIG_RTMIN_NAMED;
+	if (strcmp(text, "RTMAX") == 0)
+		return SIG_MAX;
+	if (strncmp(text, "RTMIN+", 6) == 0 && (n = parse_small(text + 6)) >= 0 &&
+	    SIG_RTMIN_NAMED + n <= SIG_MAX)
+		return SIG_RTMIN_NAMED + n;
+	if (strncmp(text, "RTMAX-", 6) == 0 && (n = parse_small(text + 6)) >= 0 &&
+	    SIG_MAX - n >= SIG_RTMIN_NAMED)
+		return SIG_MAX - n;
+	return -1;
+}
+
 const char *sig_name(int signo, char *buf, size_t len)
 {
-	static const struct { int signo; const char *name; } names[] = {
-		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
-		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
-		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
-		{ SIGSTKFLT, "SIGSTKFLT" }, { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
-		{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
-		{ SIGTTOU, "SIGTTOU" }, { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" },
-		{ SIGXFSZ, "SIGXFSZ" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
-		{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGPWR, "SIGPWR" },
-		{ SIGSYS, "SIGSYS" },
-	};
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)

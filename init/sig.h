@@ -31,6 +31,9 @@ int sig_read(int sigfd, struct sig_info *out);
 /* Sends signo to pid, or to its process group; keeps a sigqueue() value. 0 or -errno. */
 int sig_forward(pid_t pid, bool whole_group, const struct sig_info *si);
 
+/* "HUP", "SIGHUP", "1", "RTMIN+3", "SIGRTMIN+3" -> 1..64, or -1. Pure. */
+int sig_parse(const char *text);
+
 /* "SIGTERM", "SIGRTMIN+3", "SIG99": never indexes out of a table. */
 const char *sig_name(int signo, char *buf, size_t len);
 

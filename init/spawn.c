@@ -6,74 +6,81 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <termios.h>
 #include <unistd.h>
 
-#define NUM_BUF 21	/* the digits of 2^64-1 and a NUL */
+#define NUM_BUF 21		/* the digits of 2^64-1 and a NUL */
+#define ENV_OURS 8		/* entries tinyhold adds: see build_env() */
+#define FDNAME_SLOT 256		/* one name of at most 255 bytes and its ':' */
 
 static bool tinyhold_owned(const char *entry)
 {
 	/* tinyhold sets these for the app; stale copies from our own parent must not leak. */
-	return strncmp(entry, "LISTEN_", 7) == 0 || strncmp(entry, "TINYHOLD_RESTARTS=", 18) == 0;
+	static const char *const prefixes[] = {
+		"LISTEN_", "TINYHOLD_RESTARTS=", "NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
 }
 
-static char *concat(const char *a, const char *b, size_t extra)
+/* "KEY=" followed by value, with room for extra more bytes. */
+static char *env_entry(const char *key_eq, const char *value, size_t extra)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + extra + 1);
+	size_t lk = strlen(key_eq), lv = strlen(value);
+	char *s = malloc(lk + lv + extra + 1);
 
 	if (s != NULL) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb + 1);
+		memcpy(s, key_eq, lk);
+		memcpy(s + lk, value, lv + 1);
 	}
 	return s;
 }
 
-int spawn_init(struct spawn_ctx *c, char **argv, char **environ_in, const int *held,
-	       size_t nheld, const char *names, const char *cwd, const struct privs *privs,
-	       bool give_tty, bool die_with_parent)
+int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set)
 {
 	char num[NUM_BUF];
 	size_t n = 0, i;
 
 	memset(c, 0, sizeof *c);
-	c->argv = argv;
-	c->held = held;
-	c->nheld = nheld;
-	c->cwd = cwd;
-	c->privs = privs;
-	c->give_tty = give_tty;
-	c->parent = die_with_parent ? getpid() : 0;
-
-	for (i = 0; environ_in != NULL && environ_in[i] != NULL; i++)
+	c->set = *set;
+	c->parent = set->die_with_parent ? getpid() : 0;
+	for (i = 0; set->environ_in != NULL && set->environ_in[i] != NULL; i++)
 		;
-	c->envp = calloc(i + 5, sizeof *c->envp);	/* 4 of ours and the NULL */
-	c->moved = calloc(nheld ? nheld : 1, sizeof *c->moved);
-	c->restarts = concat("TINYHOLD_RESTARTS=", "", NUM_BUF);
-	if (c->envp == NULL || c->moved == NULL || c->restarts == NULL)
+	c->base_env = calloc(i + 1, sizeof *c->base_env);
+	c->envp = calloc(i + ENV_OURS + 1, sizeof *c->envp);
+	c->moved = calloc(set->max_fds ? set->max_fds : 1, sizeof *c->moved);
+	c->listen_names_cap = set->max_fds * FDNAME_SLOT + 1;
+	c->restarts = env_entry("TINYHOLD_RESTARTS=", "", NUM_BUF);
+	c->listen_fds = env_entry("LISTEN_FDS=", "", NUM_BUF);
+	c->listen_pid = env_entry("LISTEN_PID=", "", NUM_BUF);
+	c->listen_names = env_entry("LISTEN_FDNAMES=", "", c->listen_names_cap);
+	if (c->base_env == NULL || c->envp == NULL || c->moved == NULL || c->restarts == NULL ||
+	    c->listen_fds == NULL || c->listen_pid == NULL || c->listen_names == NULL)
 		goto oom;
-	for (i = 0; environ_in != NULL && environ_in[i] != NULL; i++)
-		if (!tinyhold_owned(environ_in[i]))
-			c->envp[n++] = environ_in[i];
-	c->envp[n++] = c->restarts;
-	/* With no sockets there is nothing to activate: the app sees no LISTEN_*. */
-	if (nheld > 0) {
-		io_fmt_u64(num, nheld);
-		c->listen_pid = concat("LISTEN_PID=", "", NUM_BUF);
-		c->listen_fds = concat("LISTEN_FDS=", num, 0);
-		c->listen_names = concat("LISTEN_FDNAMES=", names, 0);
-		if (c->listen_pid == NULL || c->listen_fds == NULL || c->listen_names == NULL)
+	if (set->notify_socket != NULL &&
+	    (c->notify_env = env_entry("NOTIFY_SOCKET=", set->notify_socket, 0)) == NULL)
+		goto oom;
+	if (set->watchdog_usec > 0) {
+		io_fmt_u64(num, (unsigned long long)set->watchdog_usec);
+		c->watchdog_usec = env_entry("WATCHDOG_USEC=", num, 0);
+		c->watchdog_pid = env_entry("WATCHDOG_PID=", "", NUM_BUF);
+		if (c->watchdog_usec == NULL || c->watchdog_pid == NULL)
 			goto oom;
-		c->envp[n++] = c->listen_fds;
-		c->envp[n++] = c->listen_names;
-		c->envp[n++] = c->listen_pid;
 	}
-	c->envp[n] = NULL;
+	for (i = 0; set->environ_in != NULL && set->environ_in[i] != NULL; i++)
+		if (!tinyhold_owned(set->environ_in[i]))
+			c->base_env[n++] = set->environ_in[i];
+	c->nbase = n;
 	return 0;
 oom:
 	spawn_free(c);
@@ -82,14 +89,43 @@ oom:
 
 void spawn_free(struct spawn_ctx *c)
 {
-	/* envp's other entries belong to environ. */
+	/* envp's and base_env's other entries belong to environ. */
 	free(c->restarts);
-	free(c->listen_pid);
 	free(c->listen_fds);
+	free(c->listen_pid);
 	free(c->listen_names);
+	free(c->notify_env);
+	free(c->watchdog_usec);
+	free(c->watchdog_pid);
+	free(c->base_env);
 	free(c->envp);
 	free(c->moved);
 	memset(c, 0, sizeof *c);
+}
+
+/* The app's environment for this start; at most ENV_OURS entries of ours. */
+static void build_env(struct spawn_ctx *c, size_t nfds, const char *names, unsigned long restarts)
+{
+	size_t n = c->nbase;
+
+	memcpy(c->envp, c->base_env, n * sizeof *c->envp);
+	io_fmt_u64(c->restarts + strlen("TINYHOLD_RESTARTS="), restarts);
+	c->envp[n++] = c->restarts;
+	/* With no fds there is nothing to activate: the app sees no LISTEN_*. */
+	if (nfds > 0) {
+		io_fmt_u64(c->listen_fds + strlen("LISTEN_FDS="), nfds);
+		snprintf(c->listen_names + strlen("LISTEN_FDNAMES="), c->listen_names_cap, "%s", names);
+		c->envp[n++] = c->listen_fds;
+		c->envp[n++] = c->listen_names;
+		c->envp[n++] = c->listen_pid;
+	}
+	if (c->notify_env != NULL)
+		c->envp[n++] = c->notify_env;
+	if (c->watchdog_usec != NULL) {
+		c->envp[n++] = c->watchdog_usec;
+		c->envp[n++] = c->watchdog_pid;
+	}
+	c->envp[n] = NULL;
 }
 
 __attribute__((noreturn))
@@ -103,20 +139,20 @@ static void child_fail(int errfd, int stage, int err)
 	_exit(stage == SPAWN_EXEC && err == ENOENT ? 127 : 126);
 }
 
-/* Puts held[i] at LISTEN_FDS_START + i without FD_CLOEXEC. Whoever started
- * tinyhold may have left a low fd open, so a held socket can sit right where
- * another must go: first every socket moves above the range, then down. */
+/* Puts fds[i] at LISTEN_FDS_START + i without FD_CLOEXEC. Whoever started
+ * tinyhold may have left a low fd open, so an fd can sit right where another
+ * must go: first every fd moves above the range, then down. */
 static int place_fds(struct spawn_ctx *c)
 {
-	int top = LISTEN_FDS_START + (int)c->nheld;
+	int top = LISTEN_FDS_START + (int)c->nfds;
 	size_t i;
 
-	for (i = 0; i < c->nheld; i++) {
-		c->moved[i] = fcntl(c->held[i], F_DUPFD_CLOEXEC, top);
+	for (i = 0; i < c->nfds; i++) {
+		c->moved[i] = fcntl(c->fds[i], F_DUPFD_CLOEXEC, top);
 		if (c->moved[i] < 0)
 			return -errno;
 	}
-	for (i = 0; i < c->nheld; i++)
+	for (i = 0; i < c->nfds; i++)
 		if (dup2(c->moved[i], LISTEN_FDS_START + (int)i) < 0)	/* dup2 clears CLOEXEC */
 			return -errno;
 	return 0;
@@ -127,23 +163,24 @@ static void child(struct spawn_ctx *c, int errfd)
 {
 	int r;
 
-	/* Keep the error pipe out of the range the sockets are about to fill. */
-	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, LISTEN_FDS_START + (int)c->nheld);
+	/* Keep the error pipe out of the range the fds are about to fill. */
+	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, LISTEN_FDS_START + (int)c->nfds);
 	if (errfd < 0)
 		_exit(126);
-	/* Own group, so a stop or a crash can clean up all of the app's workers. */
 	(void)setpgid(0, 0);	/* cannot fail for a fresh child; the parent sets it too */
 	/* SIGTTOU is still blocked here, so tcsetpgrp() from the background works. */
-	if (c->give_tty)
+	if (c->set.give_tty)
 		(void)tcsetpgrp(STDIN_FILENO, getpid());
 	r = place_fds(c);
 	if (r < 0)
 		child_fail(errfd, SPAWN_FDS, -r);
-	if (c->listen_pid != NULL)
-		io_fmt_u64(c->listen_pid + strlen("LISTEN_PID="), (unsigned long long)getpid());
-	if (c->cwd != NULL && chdir(c->cwd) < 0)
+	/* LISTEN_PID and WATCHDOG_PID must be the app's own pid: known only now. */
+	io_fmt_u64(c->listen_pid + strlen("LISTEN_PID="), (unsigned long long)getpid());
+	if (c->watchdog_pid != NULL)
+		io_fmt_u64(c->watchdog_pid + strlen("WATCHDOG_PID="), (unsigned long long)getpid());
+	if (c->set.cwd != NULL && chdir(c->set.cwd) < 0)
 		child_fail(errfd, SPAWN_CHDIR, errno);
-	if (c->privs != NULL && (r = privs_drop(c->privs)) < 0)
+	if (c->set.privs != NULL && (r = privs_drop(c->set.privs)) < 0)
 		child_fail(errfd, SPAWN_PRIVS, -r);
 	/* As PID 1 the kernel kills the app with us; elsewhere a SIGKILLed tinyhold
 	 * must not leave an unsupervised app behind. Set after setuid(), which clears it. */
@@ -153,16 +190,21 @@ static void child(struct spawn_ctx *c, int errfd)
 			_exit(126);	/* we died before the prctl: nobody reads the pipe */
 	}
 	sig_reset_for_exec();
-	execvpe(c->argv[0], c->argv, c->envp);
+	execvpe(c->set.argv[0], c->set.argv, c->envp);
 	child_fail(errfd, SPAWN_EXEC, errno);
 }
 
-pid_t spawn_start(struct spawn_ctx *c, unsigned long restarts, int *errfd)
+pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
+		  unsigned long restarts, int *errfd)
 {
 	int pipefd[2];
 	pid_t pid;
 
-	io_fmt_u64(c->restarts + strlen("TINYHOLD_RESTARTS="), restarts);
+	if (nfds > c->set.max_fds)
+		return -EINVAL;
+	c->fds = fds;
+	c->nfds = nfds;
+	build_env(c, nfds, names, restarts);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	pid = fork();
@@ -193,7 +235,7 @@ int spawn_outcome(int errfd, struct spawn_error *out)
 		return 0;
 	if (n == -EAGAIN)
 		return -EAGAIN;
-	/* A short or failed read: exec did happen or the child died; say so plainly. */
+	/* A short or failed read: say so plainly rather than guess. */
 	out->stage = SPAWN_EXEC;
 	out->err = n < 0 ? (int)-n : EIO;
 	return 1;

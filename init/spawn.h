@@ -1,6 +1,6 @@
-/* spawn: fork, and in the child: own process group, terminal, held sockets
- * at 3.., LISTEN_*, cwd, privileges, a clean signal mask, exec. Everything
- * the child touches is allocated by spawn_init(), so the child only makes
+/* spawn: fork, and in the child: own process group, terminal, the fds at
+ * 3.., LISTEN_*, cwd, privileges, a clean signal mask, exec. Everything the
+ * child touches is allocated by spawn_init(), so the child only makes
  * syscalls and formats into buffers it already has. */
 #ifndef TINYHOLD_SPAWN_H
 #define TINYHOLD_SPAWN_H
@@ -13,20 +13,35 @@
 
 #define LISTEN_FDS_START 3	/* SD_LISTEN_FDS_START */
 
-struct spawn_ctx {
+struct spawn_settings {
 	char **argv;
-	char **envp;		/* filtered environ + LISTEN_* + TINYHOLD_RESTARTS */
-	char *listen_pid;	/* "LISTEN_PID=" slot, formatted after fork */
-	char *restarts;		/* "TINYHOLD_RESTARTS=" slot, formatted before fork */
-	char *listen_fds;	/* "LISTEN_FDS=N" */
-	char *listen_names;	/* "LISTEN_FDNAMES=a:b" */
-	const int *held;	/* the held sockets, in spec order */
-	int *moved;		/* scratch: held[] duplicated above the target range */
-	size_t nheld;
+	char **environ_in;	/* tinyhold's environment; its LISTEN_* are not passed on */
+	size_t max_fds;		/* held sockets + the fd store's capacity */
 	const char *cwd;	/* the app starts here; tinyhold itself sits in / */
 	const struct privs *privs;	/* NULL: keep tinyhold's ids */
 	bool give_tty;		/* stdin is our controlling terminal and we own its foreground */
-	pid_t parent;		/* not PID 1: the app gets SIGKILL if this pid dies first */
+	bool die_with_parent;	/* not PID 1: the app gets SIGKILL if tinyhold dies first */
+	const char *notify_socket;	/* NOTIFY_SOCKET for the app, or NULL */
+	long long watchdog_usec;	/* WATCHDOG_USEC for the app, or 0 */
+};
+
+struct spawn_ctx {
+	struct spawn_settings set;
+	char **base_env;	/* environ minus what tinyhold sets itself */
+	size_t nbase;
+	char **envp;		/* rebuilt before each fork */
+	char *restarts;		/* "TINYHOLD_RESTARTS=N" */
+	char *listen_fds;	/* "LISTEN_FDS=N" */
+	char *listen_names;	/* "LISTEN_FDNAMES=a:b" */
+	size_t listen_names_cap;
+	char *listen_pid;	/* "LISTEN_PID=" slot, formatted after fork */
+	char *notify_env;	/* "NOTIFY_SOCKET=..." */
+	char *watchdog_usec;	/* "WATCHDOG_USEC=N" */
+	char *watchdog_pid;	/* "WATCHDOG_PID=" slot, formatted after fork */
+	int *moved;		/* scratch: the fds duplicated above the target range */
+	const int *fds;		/* this start's fds, for the child */
+	size_t nfds;
+	pid_t parent;
 };
 
 /* What went wrong in the child, sent up the close-on-exec pipe. */
@@ -36,16 +51,16 @@ struct spawn_error {
 	int err;	/* errno */
 };
 
-/* names is the LISTEN_FDNAMES value ("a:b:c"), already joined. 0 or -errno. */
-int spawn_init(struct spawn_ctx *c, char **argv, char **environ_in, const int *held,
-	       size_t nheld, const char *names, const char *cwd, const struct privs *privs,
-	       bool give_tty, bool die_with_parent);
+/* 0 or -ENOMEM. The settings' pointers must outlive the context. */
+int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set);
 void spawn_free(struct spawn_ctx *c);
 
-/* Forks the app. Returns its pid and the read end of its exec-error pipe
- * (*errfd: readable at exec time: EOF on success, a struct spawn_error on
- * failure), or -errno if fork failed. */
-pid_t spawn_start(struct spawn_ctx *c, unsigned long restarts, int *errfd);
+/* Forks the app with fds[0..nfds) at 3.. (nfds <= max_fds) and names as
+ * LISTEN_FDNAMES ("a:b:c"). Returns its pid and the read end of its
+ * exec-error pipe (*errfd: EOF once exec worked, a struct spawn_error if it
+ * failed), or -errno if fork failed. */
+pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
+		  unsigned long restarts, int *errfd);
 
 /* Reads the exec outcome: 1 and *out on failure, 0 on success, -EAGAIN if
  * exec has not happened yet. */

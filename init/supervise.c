@@ -15,7 +15,13 @@ void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent)
 	s->cfg = *cfg;
 	s->recent = recent;
 	s->deadline_ms = -1;
+	s->watchdog_deadline_ms = -1;
 	s->state = SUP_RUNNING;
+}
+
+static void arm_watchdog(struct sup *s, int64_t now_ms)
+{
+	s->watchdog_deadline_ms = s->cfg.watchdog_ms > 0 ? now_ms + s->cfg.watchdog_ms : -1;
 }
 
 void sup_started(struct sup *s, int64_t now_ms)
@@ -23,6 +29,9 @@ void sup_started(struct sup *s, int64_t now_ms)
 	s->state = SUP_RUNNING;
 	s->started_ms = now_ms;
 	s->deadline_ms = -1;
+	s->ready = false;
+	s->forced_failure = false;
+	arm_watchdog(s, now_ms);
 }
 
 void sup_spawn_failed(struct sup *s, int code, int64_t now_ms)
@@ -116,7 +125,7 @@ static enum sup_action decide(struct sup *s, int64_t now_ms)
 	if (s->stop_requested)
 		return finish(s, SUP_NOTE_STOPPED, final_code(s));
 	restart = s->cfg.policy == RESTART_ALWAYS ||
-		  (s->cfg.policy == RESTART_ON_FAILURE && failed(ev));
+		  (s->cfg.policy == RESTART_ON_FAILURE && (failed(ev) || s->forced_failure));
 	if (!restart)
 		return finish(s, SUP_NOTE_NO_RESTART, final_code(s));
 	if (crash_loop(s, now_ms))
@@ -139,6 +148,17 @@ static enum sup_action decide(struct sup *s, int64_t now_ms)
 	return SUP_NONE;
 }
 
+/* The watchdog fired: SIGABRT now, SIGKILL after the stop timeout, then a restart. */
+static enum sup_action watchdog_fire(struct sup *s, int64_t now_ms)
+{
+	s->forced_failure = true;
+	s->watchdog_deadline_ms = -1;
+	s->state = SUP_STOPPING;
+	s->deadline_ms = now_ms + s->cfg.stop_timeout_ms;
+	s->note = SUP_NOTE_WATCHDOG;
+	return SUP_ABORT;
+}
+
 enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms)
 {
 	s->note = SUP_NOTE_NONE;
@@ -158,6 +178,27 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 			return SUP_NONE;
 		return decide(s, now_ms);
 
+	case SUP_EV_READY:
+		if (s->state != SUP_RUNNING)
+			return SUP_NONE;
+		/* Ready means healthy: its next crash is a first crash (s6 does the same). */
+		s->ready = true;
+		s->fast_crashes = 0;
+		arm_watchdog(s, now_ms);
+		return SUP_NONE;
+
+	case SUP_EV_WATCHDOG_PING:
+		if (s->state == SUP_RUNNING && s->watchdog_deadline_ms >= 0)
+			arm_watchdog(s, now_ms);
+		return SUP_NONE;
+
+	case SUP_EV_WATCHDOG_TRIGGER:
+		return s->state == SUP_RUNNING ? watchdog_fire(s, now_ms) : SUP_NONE;
+
+	case SUP_EV_APP_STOPPING:
+		s->watchdog_deadline_ms = -1;
+		return SUP_NONE;
+
 	case SUP_EV_STOP:
 		switch (s->state) {
 		case SUP_RUNNING:
@@ -172,12 +213,17 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 			s->stop_requested = true;
 			return finish(s, SUP_NOTE_STOPPED, final_code(s));
 		case SUP_STOPPING:
+			s->stop_requested = true;	/* it may have been the watchdog's stop */
+			return SUP_NONE;
 		case SUP_DONE:
 			return SUP_NONE;
 		}
 		return SUP_NONE;
 
 	case SUP_EV_TIMER:
+		if (s->state == SUP_RUNNING && s->watchdog_deadline_ms >= 0 &&
+		    now_ms >= s->watchdog_deadline_ms)
+			return watchdog_fire(s, now_ms);
 		if (s->deadline_ms < 0 || now_ms < s->deadline_ms)
 			return SUP_NONE;
 		switch (s->state) {
@@ -202,11 +248,14 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 
 int sup_timeout_ms(const struct sup *s, int64_t now_ms)
 {
-	int64_t left;
+	int64_t due = s->deadline_ms, left;
 
-	if (s->deadline_ms < 0)
+	if (s->state == SUP_RUNNING && s->watchdog_deadline_ms >= 0 &&
+	    (due < 0 || s->watchdog_deadline_ms < due))
+		due = s->watchdog_deadline_ms;
+	if (due < 0)
 		return -1;
-	left = s->deadline_ms - now_ms;
+	left = due - now_ms;
 	if (left <= 0)
 		return 0;
 	return left > INT_MAX ? INT_MAX : (int)left;

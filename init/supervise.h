@@ -29,6 +29,10 @@ enum sup_event_kind {
 	SUP_EV_GROUP_EMPTY,	/* nothing is left of its process group */
 	SUP_EV_STOP,		/* SIGTERM, SIGINT or SIGQUIT */
 	SUP_EV_TIMER,		/* the deadline passed */
+	SUP_EV_READY,		/* READY=1: resets the back-off, re-arms the watchdog */
+	SUP_EV_WATCHDOG_PING,	/* WATCHDOG=1 */
+	SUP_EV_WATCHDOG_TRIGGER,	/* WATCHDOG=trigger: as if the watchdog had fired */
+	SUP_EV_APP_STOPPING,	/* STOPPING=1: the app is on its way out; the watchdog rests */
 };
 
 struct sup_event {
@@ -42,6 +46,7 @@ enum sup_action {
 	SUP_NONE,
 	SUP_START,		/* spawn the app, then call sup_started() */
 	SUP_KILL_GROUP,		/* SIGKILL the app's process group */
+	SUP_ABORT,		/* the watchdog fired: SIGABRT the app, so it can dump core */
 	SUP_EXIT,		/* exit with exit_code */
 };
 
@@ -54,6 +59,7 @@ enum sup_note {
 	SUP_NOTE_GAVE_UP,	/* --max-restarts within --restart-window */
 	SUP_NOTE_EXEC_FAILED,
 	SUP_NOTE_STOP_TIMEOUT,	/* the app outlived --stop-timeout */
+	SUP_NOTE_WATCHDOG,	/* no WATCHDOG=1 in time, or WATCHDOG=trigger */
 };
 
 struct sup_config {
@@ -62,6 +68,7 @@ struct sup_config {
 	long max_restarts;	/* 0: unlimited */
 	int64_t window_ms;
 	int64_t stop_timeout_ms;
+	int64_t watchdog_ms;	/* 0: no watchdog */
 	const bool *remap;	/* REMAP_MAX entries */
 };
 
@@ -69,6 +76,9 @@ struct sup {
 	struct sup_config cfg;
 	enum sup_state state;
 	int64_t deadline_ms;	/* -1: none; the loop sleeps without a timeout */
+	int64_t watchdog_deadline_ms;	/* -1: none; counts only while RUNNING */
+	bool ready;		/* READY=1 since this start */
+	bool forced_failure;	/* the watchdog fired: restart whatever the exit status */
 	int64_t started_ms;
 	int64_t exited_ms;
 	struct sup_event last_exit;

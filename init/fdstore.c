@@ -1,0 +1,70 @@
+/* fdstore: a small array of (fd, name). Duplicates (the same open file, as
+ * fstat() tells) are stored once, as systemd does, so an app that stores
+ * its fds again after each restart does not fill the store. */
+#include "fdstore.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fdstore_init(struct fdstore *st, size_t max)
+{
+	st->n = 0;
+	st->max = max;
+	st->entries = NULL;
+	if (max > 0 && (st->entries = calloc(max, sizeof *st->entries)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+int fdstore_add(struct fdstore *st, int fd, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		if (same_file(st->entries[i].fd, fd)) {
+			(void)close(fd);
+			return 0;
+		}
+	}
+	if (st->n >= st->max) {
+		(void)close(fd);
+		return -ENOSPC;
+	}
+	st->entries[st->n].fd = fd;
+	snprintf(st->entries[st->n].name, sizeof st->entries[st->n].name, "%s",
+		 name[0] ? name : FDSTORE_DEFAULT_NAME);
+	st->n++;
+	return 1;
+}
+
+size_t fdstore_remove(struct fdstore *st, const char *name)
+{
+	size_t i = 0, removed = 0;
+
+	while (i < st->n) {
+		if (strcmp(st->entries[i].name, name) == 0) {
+			(void)close(st->entries[i].fd);
+			/* Keep the order: the app sees the fds in the order it stored them. */
+			memmove(&st->entries[i], &st->entries[i + 1],
+				(st->n - i - 1) * sizeof st->entries[0]);
+			st->n--;
+			removed++;
+		} else {
+			i++;
+		}
+	}
+	return removed;
+}

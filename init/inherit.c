@@ -1,0 +1,74 @@
+/* inherit: parses what sd_listen_fds(3) reads, with the same rules, so that
+ * tinyhold can itself be socket-activated and pass the sockets on. */
+#include "inherit.h"
+#include "spec.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static int parse_uint(const char *s, long max, long *out)
+{
+	long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int inherit_count(const char *listen_fds, const char *listen_pid, pid_t self, const char **why)
+{
+	long pid, n;
+
+	if (listen_fds == NULL || listen_pid == NULL)
+		return 0;
+	if (parse_uint(listen_pid, 0x7fffffffL, &pid) < 0) {
+		*why = "LISTEN_PID is not a pid";
+		return -1;
+	}
+	if (pid != (long)self && pid != 1)
+		return 0;	/* meant for another process: leave its fds alone */
+	if (parse_uint(listen_fds, INHERIT_FDS_MAX, &n) < 0) {
+		*why = "LISTEN_FDS is not a number from 0 to 1024";
+		return -1;
+	}
+	return (int)n;
+}
+
+void inherit_name(const char *names, size_t i, char *out, size_t out_len)
+{
+	const char *p = names;
+	size_t len;
+	bool ok = true;
+
+	while (p != NULL && i > 0) {
+		p = strchr(p, ':');
+		if (p != NULL)
+			p++;
+		i--;
+	}
+	if (p == NULL) {
+		snprintf(out, out_len, "%s", SPEC_DEFAULT_NAME);
+		return;
+	}
+	len = strcspn(p, ":");
+	if (len == 0 || len > SPEC_NAME_MAX || len >= out_len)
+		ok = false;
+	for (size_t k = 0; ok && k < len; k++)
+		if ((unsigned char)p[k] <= ' ' || (unsigned char)p[k] >= 0x7f)
+			ok = false;
+	if (!ok) {
+		snprintf(out, out_len, "%s", SPEC_DEFAULT_NAME);
+		return;
+	}
+	memcpy(out, p, len);
+	out[len] = '\0';
+}

@@ -1,0 +1,171 @@
+/* notify: receives sd_notify() datagrams and parses them. It decides nothing:
+ * who may send (the app's processes) and what a message does are main.c's. */
+#include "notify.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static bool valid_fdname(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > NOTIFY_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)	/* as a -p NAME: printable, no ':' (it separates LISTEN_FDNAMES) */
+		if (v[i] == ':' || (unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static bool key_is(const char *line, size_t key_len, const char *key)
+{
+	return strlen(key) == key_len && memcmp(line, key, key_len) == 0;
+}
+
+int notify_parse(const char *buf, size_t len, struct notify_msg *out, const char **why)
+{
+	const char *p = buf, *end = buf + len;
+
+	memset(out, 0, sizeof *out);
+	if (memchr(buf, '\0', len) != NULL) {
+		*why = "a NUL byte";
+		return -1;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+		const char *eq = memchr(p, '=', (size_t)(line_end - p));
+		size_t klen, vlen;
+		const char *v;
+
+		if (line_end == p) {	/* an empty line: sd_notify ends with one */
+			p = line_end + 1;
+			continue;
+		}
+		if (eq == NULL) {
+			*why = "a line without '='";
+			return -1;
+		}
+		klen = (size_t)(eq - p);
+		v = eq + 1;
+		vlen = (size_t)(line_end - v);
+		if (key_is(p, klen, "READY"))
+			out->ready = vlen == 1 && *v == '1';
+		else if (key_is(p, klen, "RELOADING"))
+			out->reloading = vlen == 1 && *v == '1';
+		else if (key_is(p, klen, "STOPPING"))
+			out->stopping = vlen == 1 && *v == '1';
+		else if (key_is(p, klen, "WATCHDOG")) {
+			if (vlen == 1 && *v == '1')
+				out->watchdog_ping = true;
+			else if (vlen == 7 && memcmp(v, "trigger", 7) == 0)
+				out->watchdog_trigger = true;
+		} else if (key_is(p, klen, "FDSTORE"))
+			out->fdstore = vlen == 1 && *v == '1';
+		else if (key_is(p, klen, "FDSTOREREMOVE"))
+			out->fdstore_remove = vlen == 1 && *v == '1';
+		else if (key_is(p, klen, "STATUS")) {
+			out->status = v;
+			out->status_len = vlen;
+		} else if (key_is(p, klen, "FDNAME")) {
+			if (valid_fdname(v, vlen)) {
+				memcpy(out->fdname, v, vlen);
+				out->fdname[vlen] = '\0';
+				out->fdname_bad = false;
+			} else {
+				out->fdname[0] = '\0';
+				out->fdname_bad = true;
+			}
+		}
+		/* Anything else (MAINPID=, ERRNO=, BUSERROR=, X_...=) is ignored, as sd_notify(3) allows. */
+		p = line_end + 1;
+	}
+	return 0;
+}
+
+int notify_open(char *addr, size_t addr_len)
+{
+	static unsigned serial;	/* several tinyholds in one netns never share an address */
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd, on = 1, n;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* Without SO_PASSCRED we could not tell the app's messages from anyone else's. */
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+		goto fail;
+	n = snprintf(addr, addr_len, "@tinyhold/%d/%u", (int)getpid(), serial++);
+	if (n < 0 || (size_t)n >= addr_len || (size_t)n >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, addr, (size_t)n);
+	sun.sun_path[0] = '\0';	/* abstract: no file to clean up, works on a read-only root */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
+		goto fail;
+	return fd;
+fail:
+	n = errno;
+	(void)close(fd);
+	return -n;
+}
+
+int notify_recv(int fd, struct notify_datagram *d)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
+	} control;
+	struct iovec iov = { d->buf, NOTIFY_DATAGRAM_MAX };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof control.buf,
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+
+	d->pid = 0;
+	d->nfds = 0;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred cred;
+			memcpy(&cred, CMSG_DATA(c), sizeof cred);
+			d->pid = cred.pid;
+		} else if (c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int), i;
+			for (i = 0; i < k && d->nfds < NOTIFY_FDS_MAX; i++)
+				memcpy(&d->fds[d->nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		}
+	}
+	/* MSG_TRUNC: n is the real length; MSG_CTRUNC: some fds were lost. Either way: drop it whole. */
+	d->truncated = (size_t)n > NOTIFY_DATAGRAM_MAX || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+	if (d->truncated) {
+		size_t i;
+		for (i = 0; i < d->nfds; i++)
+			(void)close(d->fds[i]);
+		d->nfds = 0;
+		n = 0;
+	}
+	d->len = (size_t)n;
+	d->buf[d->len] = '\0';
+	return 1;
+}

@@ -1,0 +1,45 @@
+/* notify: the NOTIFY_SOCKET protocol of sd_notify(3). notify_parse() is pure
+ * (fuzzed, unit-tested); notify_recv() is the only caller of recvmsg(). */
+#ifndef TINYHOLD_NOTIFY_H
+#define TINYHOLD_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NOTIFY_DATAGRAM_MAX 4096	/* systemd's NOTIFY_BUFFER_MAX: longer is dropped whole */
+#define NOTIFY_FDS_MAX 253	/* SCM_MAX_FD: what one datagram can carry */
+#define NOTIFY_STATUS_MAX 200	/* a STATUS= longer than this is cut in the log */
+#define NOTIFY_NAME_MAX 255	/* FDNAME=, as a socket name */
+
+struct notify_msg {
+	bool ready, reloading, stopping;
+	bool watchdog_ping, watchdog_trigger;
+	bool fdstore, fdstore_remove;
+	const char *status;	/* points into the datagram; status_len bytes */
+	size_t status_len;
+	char fdname[NOTIFY_NAME_MAX + 1];	/* "" unless FDNAME= was valid */
+	bool fdname_bad;	/* FDNAME= given but not a valid name */
+};
+
+/* 0 and *out, or -1 with *why for a malformed datagram (a NUL byte, a line
+ * without '='), which is dropped whole. Unknown keys are ignored. */
+int notify_parse(const char *buf, size_t len, struct notify_msg *out, const char **why);
+
+/* A CLOEXEC non-blocking datagram socket with SO_PASSCRED, bound to a fresh
+ * abstract address; its NOTIFY_SOCKET value ("@tinyhold/PID/N") in addr. fd or -errno. */
+int notify_open(char *addr, size_t addr_len);
+
+struct notify_datagram {
+	char buf[NOTIFY_DATAGRAM_MAX + 1];	/* NUL-terminated */
+	size_t len;
+	pid_t pid;		/* from SCM_CREDENTIALS; 0 if none came */
+	int fds[NOTIFY_FDS_MAX];	/* CLOEXEC; the caller owns them */
+	size_t nfds;
+	bool truncated;		/* too long, or fds lost: drop it (its fds are already closed) */
+};
+
+/* 1 and *d, 0 when nothing is pending, or -errno. */
+int notify_recv(int fd, struct notify_datagram *d);
+
+#endif
