@@ -75,6 +75,9 @@ static void dump(const struct config *cfg, char *buf, size_t len)
 	       restart_name(cfg->restart), (long long)cfg->backoff_max_ms, cfg->max_restarts,
 	       (long long)cfg->restart_window_ms, (long long)cfg->stop_timeout_ms,
 	       cfg->process_group, cfg->verbosity, cfg->user ? cfg->user : "(none)");
+	append(buf, len, " notify=%d watchdog=%lld fdstore_max=%ld reload_signal=%d ready_timeout=%lld",
+	       cfg->notify, (long long)cfg->watchdog_ms, cfg->fdstore_max, cfg->reload_signal,
+	       (long long)cfg->ready_timeout_ms);
 	append(buf, len, " remap=");
 	for (code = 0; code < REMAP_MAX; code++)
 		if (cfg->remap[code]) {
@@ -417,6 +420,38 @@ int main(void)
 		  ERR, "bad TINYHOLD_LISTEN value: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' is too long" },
 		{ "-p replaces every TINYHOLD_LISTEN spec", { TH, "-p", "9090", "./app" },
 		  { "TINYHOLD_LISTEN=web=8080 udp:53", NULL }, RUN, "specs=unknown@[::]:9090" },
+		/* Issue 6: readiness, watchdog, fd store, reload. The three imply --notify. */
+		{ "sd_notify defaults", { TH, "./app" }, { NULL }, RUN,
+		  "notify=0 watchdog=0 fdstore_max=0 reload_signal=0 ready_timeout=30000" },
+		{ "--notify", { TH, "--notify", "./app" }, { NULL }, RUN, "notify=1" },
+		{ "--watchdog implies --notify", { TH, "--watchdog", "2.5", "./app" }, { NULL }, RUN,
+		  "notify=1 watchdog=2500" },
+		{ "--watchdog 0 is off", { TH, "--watchdog", "0", "./app" }, { NULL }, RUN,
+		  "notify=0 watchdog=0" },
+		{ "--fdstore-max implies --notify", { TH, "--fdstore-max", "16", "./app" }, { NULL },
+		  RUN, "notify=1 fdstore_max=16" },
+		{ "--fdstore-max too large", { TH, "--fdstore-max", "4097", "./app" }, { NULL }, ERR,
+		  "bad --fdstore-max '4097': not a number from 0 to 4096" },
+		{ "--reload-signal HUP", { TH, "--reload-signal", "HUP", "./app" }, { NULL }, RUN,
+		  "notify=1 reload_signal=1" },
+		{ "--reload-signal=SIGUSR2", { TH, "--reload-signal=SIGUSR2", "./app" }, { NULL }, RUN,
+		  "reload_signal=12" },
+		{ "--reload-signal RTMIN+1", { TH, "--reload-signal", "RTMIN+1", "./app" }, { NULL },
+		  RUN, "reload_signal=35" },
+		{ "--reload-signal TERM is a stop signal", { TH, "--reload-signal", "TERM", "./app" },
+		  { NULL }, ERR, "bad --reload-signal 'TERM': not a signal tinyhold can use for reloads" },
+		{ "--reload-signal KILL", { TH, "--reload-signal", "KILL", "./app" }, { NULL }, ERR,
+		  "bad --reload-signal 'KILL': not a signal tinyhold can use for reloads" },
+		{ "--reload-signal nonsense", { TH, "--reload-signal", "FOO", "./app" }, { NULL }, ERR,
+		  "bad --reload-signal 'FOO': not a signal tinyhold can use for reloads" },
+		{ "--ready-timeout", { TH, "--ready-timeout", "5", "./app" }, { NULL }, RUN,
+		  "ready_timeout=5000" },
+		{ "--ready-timeout 0", { TH, "--ready-timeout", "0", "./app" }, { NULL }, ERR,
+		  "bad --ready-timeout '0': must be longer than 0" },
+		{ "TINYHOLD_WATCHDOG and TINYHOLD_RELOAD_SIGNAL", { TH, "./app" },
+		  { "TINYHOLD_WATCHDOG=1", "TINYHOLD_RELOAD_SIGNAL=USR1", "TINYHOLD_FDSTORE_MAX=3", NULL },
+		  RUN, "notify=1 watchdog=1000 reload_signal=10 fdstore_max=3" },
+		{ "TINYHOLD_NOTIFY=1", { TH, "./app" }, { "TINYHOLD_NOTIFY=1", NULL }, RUN, "notify=1" },
 		/* The command line is read first: a broken environment cannot block it. */
 		{ "-p wins over a malformed TINYHOLD_LISTEN", { TH, "-p", "9090", "./app" },
 		  { "TINYHOLD_LISTEN=abc", NULL }, RUN, "specs=unknown@[::]:9090" },

@@ -71,6 +71,19 @@ static void want_rt_name(int signo, char *buf, size_t len)
 		snprintf(buf, len, "SIG%d", signo);
 }
 
+/* sig_parse(): what --reload-signal accepts. */
+static const struct {
+	const char *text;
+	int want;
+} parse_cases[] = {
+	{ "HUP", SIGHUP }, { "SIGHUP", SIGHUP }, { "1", 1 }, { "USR2", SIGUSR2 },
+	{ "SIGWINCH", SIGWINCH }, { "64", 64 }, { "RTMIN", 34 }, { "RTMIN+3", 37 },
+	{ "SIGRTMIN+3", 37 }, { "RTMAX", 64 }, { "RTMAX-2", 62 }, { "RTMIN+30", 64 },
+	{ "RTMIN+31", -1 }, { "RTMAX-31", -1 }, { "0", -1 }, { "65", -1 }, { "", -1 },
+	{ "hup", -1 }, { "SIG", -1 }, { "SIGSIGHUP", -1 }, { "RTMIN+", -1 }, { "RTMIN+x", -1 },
+	{ "1x", -1 }, { "-1", -1 }, { "999999999999", -1 },
+};
+
 int main(void)
 {
 	char buf[32], want[32], names[SIG_MAX + 1][32];
@@ -123,6 +136,17 @@ int main(void)
 		check(got != NULL && strcmp(got, "SIGTERM") == 0, "sig_name(SIGTERM) with a 1-byte buffer");
 	}
 
+	for (i = 0; i < sizeof parse_cases / sizeof parse_cases[0]; i++) {
+		int got_sig = sig_parse(parse_cases[i].text);
+		check(got_sig == parse_cases[i].want, "sig_parse('%s') = %d, want %d",
+		      parse_cases[i].text, got_sig, parse_cases[i].want);
+	}
+	/* Every name sig_name() gives is one sig_parse() takes back. */
+	for (s = 1; s <= SIG_MAX; s++) {
+		got = sig_name(s, buf, sizeof buf);
+		check(s < 32 || s >= 34 ? sig_parse(got) == s : sig_parse(got) == -1,
+		      "sig_parse(sig_name(%d) = '%s') = %d", s, got, sig_parse(got));
+	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed > 0;
 }

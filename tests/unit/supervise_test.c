@@ -502,6 +502,10 @@ struct step {
 
 #define STARTED EV_STARTED, 0, 0, 0
 #define FORK_FAILED EV_FORK_FAILED, 0, 0, 0
+#define READY SUP_EV_READY, 0, 0, 0
+#define PING SUP_EV_WATCHDOG_PING, 0, 0, 0
+#define TRIGGER SUP_EV_WATCHDOG_TRIGGER, 0, 0, 0
+#define APP_STOPPING SUP_EV_APP_STOPPING, 0, 0, 0
 #define EXITED(c) SUP_EV_EXITED, c, 0, 0
 #define KILLED(s) SUP_EV_EXITED, 0, s, 0
 #define EMPTY SUP_EV_GROUP_EMPTY, 0, 0, 0
@@ -515,9 +519,81 @@ struct scenario {
 	int64_t stop_timeout_ms;
 	int remap_code;
 	struct step steps[STEPS_MAX];
+	int64_t watchdog_ms;	/* 0: none */
 };
 
 static const struct scenario scenarios[] = {
+	/* The watchdog (issue 6): SIGABRT at the deadline, SIGKILL after the stop
+	 * timeout, and a restart whatever the app's status. */
+	{ "a silent app fails its watchdog and is restarted", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
+	  NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 999, TIMER, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 1000, TIMER, SUP_ABORT, SUP_STOPPING, 11000, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ 1100, KILLED(SIGABRT), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1100), SUP_NOTE_NONE, ANY, 0 },
+		{ 1100, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ .ev = EV_END } }, 1000 },
+	{ "pings keep the watchdog quiet", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 900, PING, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 1000, TIMER, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 1800, PING, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 2700, TIMER, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 2800, TIMER, SUP_ABORT, SUP_STOPPING, 12800, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ .ev = EV_END } }, 1000 },
+	{ "an app that exits 0 on SIGABRT is still restarted", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
+	  NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 500, TIMER, SUP_ABORT, SUP_STOPPING, 10500, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ 600, EXITED(0), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(600), SUP_NOTE_NONE, ANY, 0 },
+		{ 600, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ .ev = EV_END } }, 500 },
+	{ "an app that ignores SIGABRT is killed at the stop timeout", RESTART_ON_FAILURE, 2000,
+	  NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 500, TIMER, SUP_ABORT, SUP_STOPPING, 2500, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ 2500, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 2501, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(2501), SUP_NOTE_NONE, ANY, 0 },
+		{ 2501, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ .ev = EV_END } }, 500 },
+	{ "WATCHDOG=trigger works without --watchdog", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
+	  NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 50, TRIGGER, SUP_ABORT, SUP_STOPPING, 10050, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ .ev = EV_END } }, 0 },
+	{ "STOPPING=1 rests the watchdog", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 100, APP_STOPPING, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 5000, TIMER, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ .ev = EV_END } }, 1000 },
+	{ "a stop while the watchdog kills: exit, no restart", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
+	  NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 1000, TIMER, SUP_ABORT, SUP_STOPPING, 11000, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ 1050, STOP, SUP_NONE, SUP_STOPPING, 11000, SUP_NOTE_NONE, ANY, 0 },
+		{ 1100, KILLED(SIGABRT), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1100), SUP_NOTE_NONE, ANY, 0 },
+		{ 1100, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 134, 0 },
+		{ .ev = EV_END } }, 1000 },
+	{ "-r never: a failed watchdog ends tinyhold", RESTART_NEVER, STOP_TIMEOUT_MS, NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 1000, TIMER, SUP_ABORT, SUP_STOPPING, 11000, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ 1100, KILLED(SIGABRT), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1100), SUP_NOTE_NONE, ANY, 0 },
+		{ 1100, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_NO_RESTART, 134, 0 },
+		{ .ev = EV_END } }, 1000 },
+	/* READY=1 means healthy: the next crash is a first crash, restarted at once (as s6). */
+	{ "READY=1 resets the back-off", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 10, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(10), SUP_NOTE_NONE, ANY, 0 },
+		{ 10, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ 10, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ 20, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(20), SUP_NOTE_NONE, ANY, 1 },
+		{ 20, EMPTY, SUP_NONE, SUP_BACKOFF, 120, SUP_NOTE_RESTART, ANY, 2 },
+		{ 120, TIMER, SUP_START, SUP_BACKOFF, -1, SUP_NOTE_NONE, ANY, 2 },
+		{ 120, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 2 },
+		{ 130, READY, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 2 },
+		{ 140, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(140), SUP_NOTE_NONE, ANY, 2 },
+		{ 140, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 3 },
+		{ .ev = EV_END } }, 0 },
 	/* Out of pids: wait FORK_RETRY_MS even with --backoff-max 0, so a failing
 	 * fork() cannot turn into a busy loop (or a recursion in main.c). */
 	{ "a failed fork waits a second, then starts again", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
@@ -526,19 +602,19 @@ static const struct scenario scenarios[] = {
 		{ FORK_RETRY_MS - 1, TIMER, SUP_NONE, SUP_BACKOFF, FORK_RETRY_MS, SUP_NOTE_NONE, ANY, 0 },
 		{ FORK_RETRY_MS, TIMER, SUP_START, SUP_BACKOFF, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ FORK_RETRY_MS, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "a stop while fork() keeps failing exits 125", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
 	  NO_REMAP, {
 		{ 0, FORK_FAILED, SUP_NONE, SUP_BACKOFF, FORK_RETRY_MS, SUP_NOTE_NONE, ANY, 0 },
 		{ 10, STOP, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 125, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "a cooperating app stops on SIGTERM", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		/* Stop: the signal is forwarded by main.c; here the grace period starts. */
 		{ 1000, STOP, SUP_NONE, SUP_STOPPING, 11000, SUP_NOTE_NONE, ANY, 0 },
 		{ 1500, KILLED(SIGTERM), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1500), SUP_NOTE_NONE, ANY, 0 },
 		{ 1500, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 143, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "an app that ignores SIGTERM is killed at the stop timeout", RESTART_ON_FAILURE,
 	  STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
@@ -549,14 +625,14 @@ static const struct scenario scenarios[] = {
 		{ 11000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 11001, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(11001), SUP_NOTE_NONE, ANY, 0 },
 		{ 11002, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 137, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "stop timeout 0 kills at once", RESTART_ON_FAILURE, 0, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 1000, STOP, SUP_NONE, SUP_STOPPING, 1000, SUP_NOTE_NONE, ANY, 0 },
 		{ 1000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 1001, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1001), SUP_NOTE_NONE, ANY, 0 },
 		{ 1001, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 137, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	/* After a stop, no restart: even a failing status is passed on, not retried. */
 	{ "an app that fails while stopping is not restarted", RESTART_ALWAYS, STOP_TIMEOUT_MS,
 	  NO_REMAP, {
@@ -564,19 +640,19 @@ static const struct scenario scenarios[] = {
 		{ 2000, STOP, SUP_NONE, SUP_STOPPING, 12000, SUP_NOTE_NONE, ANY, 0 },
 		{ 2100, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(2100), SUP_NOTE_NONE, ANY, 0 },
 		{ 2100, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 1, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "an app that exits 0 on SIGTERM", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 2000, STOP, SUP_NONE, SUP_STOPPING, 12000, SUP_NOTE_NONE, ANY, 0 },
 		{ 2100, EXITED(0), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(2100), SUP_NOTE_NONE, ANY, 0 },
 		{ 2100, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 0, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "remap 143: a stopped JVM exits 0", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, 143, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 2000, STOP, SUP_NONE, SUP_STOPPING, 12000, SUP_NOTE_NONE, ANY, 0 },
 		{ 2100, EXITED(143), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(2100), SUP_NOTE_NONE, ANY, 0 },
 		{ 2100, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 0, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	/* Nothing runs during a back-off: a stop ends tinyhold at once with the last status. */
 	{ "stop during BACKOFF exits at once", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
@@ -590,7 +666,7 @@ static const struct scenario scenarios[] = {
 		{ 300, TIMER, SUP_NONE, SUP_DONE, -1, SUP_NOTE_NONE, ANY, 2 },
 		{ 300, STOP, SUP_NONE, SUP_DONE, -1, SUP_NOTE_NONE, ANY, 2 },
 		{ 300, EXITED(9), SUP_NONE, SUP_DONE, -1, SUP_NOTE_NONE, ANY, 2 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "stop during BACKOFF after a signal death", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 10, KILLED(SIGABRT), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(10), SUP_NOTE_NONE, ANY, 0 },
@@ -599,7 +675,7 @@ static const struct scenario scenarios[] = {
 		{ 20, KILLED(SIGSEGV), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(20), SUP_NOTE_NONE, ANY, 1 },
 		{ 20, EMPTY, SUP_NONE, SUP_BACKOFF, 120, SUP_NOTE_RESTART, ANY, 2 },
 		{ 119, STOP, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 139, 2 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	/* The app is gone but its group is not: the stop waits for the group, then exits. */
 	{ "stop during DRAINING exits after GROUP_EMPTY", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
 	  NO_REMAP, {
@@ -607,14 +683,14 @@ static const struct scenario scenarios[] = {
 		{ 5000, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(5000), SUP_NOTE_NONE, ANY, 0 },
 		{ 5100, STOP, SUP_NONE, SUP_DRAINING, DRAIN(5000), SUP_NOTE_NONE, ANY, 0 },
 		{ 5200, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 1, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "stop during DRAINING whose group never empties", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
 	  NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 5000, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(5000), SUP_NOTE_NONE, ANY, 0 },
 		{ 5100, STOP, SUP_NONE, SUP_DRAINING, DRAIN(5000), SUP_NOTE_NONE, ANY, 0 },
 		{ DRAIN(5000), TIMER, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 137, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	/* A leftover stuck in D state must not block the restart forever. */
 	{ "the drain timeout restarts without the leftovers", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
 	  NO_REMAP, {
@@ -625,7 +701,7 @@ static const struct scenario scenarios[] = {
 		{ DRAIN(2000), STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 1 },
 		/* The old group empties later: not a reason to start twice. */
 		{ DRAIN(2100), EMPTY, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 1 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	/* Events that do not belong to the state are ignored. */
 	{ "stray events while RUNNING", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
@@ -635,7 +711,7 @@ static const struct scenario scenarios[] = {
 		/* A second EXITED while draining (it cannot happen, but must not count twice). */
 		{ 301, EXITED(1), SUP_NONE, SUP_DRAINING, DRAIN(300), SUP_NOTE_NONE, ANY, 0 },
 		{ 302, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_NO_RESTART, 143, 0 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	{ "stray events during BACKOFF", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 10, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(10), SUP_NOTE_NONE, ANY, 0 },
@@ -648,7 +724,7 @@ static const struct scenario scenarios[] = {
 		{ 119, TIMER, SUP_NONE, SUP_BACKOFF, 120, SUP_NOTE_NONE, ANY, 2 },
 		{ 120, TIMER, SUP_START, ANY, -1, SUP_NOTE_NONE, ANY, 2 },
 		{ 120, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 2 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 	/* The restart count is what the app sees as TINYHOLD_RESTARTS. */
 	{ "restarts count every restart", RESTART_ALWAYS, STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
@@ -661,7 +737,7 @@ static const struct scenario scenarios[] = {
 		{ 12000, STOP, SUP_NONE, SUP_STOPPING, 22000, SUP_NOTE_NONE, ANY, 2 },
 		{ 12001, KILLED(SIGTERM), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(12001), SUP_NOTE_NONE, ANY, 2 },
 		{ 12001, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 143, 2 },
-		{ .ev = EV_END } } },
+		{ .ev = EV_END } }, 0 },
 };
 
 static void run_scenario(const struct scenario *sc)
@@ -671,6 +747,7 @@ static void run_scenario(const struct scenario *sc)
 
 	begin(sc->about);
 	rig_init(&r, sc->policy, BACKOFF_MAX_MS, 0, WINDOW_MS, sc->stop_timeout_ms, sc->remap_code);
+	r.sup.cfg.watchdog_ms = sc->watchdog_ms;
 	for (i = 0; i < STEPS_MAX && sc->steps[i].ev != EV_END; i++) {
 		const struct step *st = &sc->steps[i];
 		enum sup_action a = SUP_NONE;
