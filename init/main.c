@@ -52,6 +52,7 @@ struct instance {
 	pid_t pid;	/* 0 while none runs */
 	pid_t pgid;	/* its process group, kept until the group is empty */
 	int errfd;	/* exec outcome pipe; -1 once the outcome is known */
+	int64_t started_ms;
 	bool exec_failed;
 	struct spawn_error exec_error;
 };
@@ -305,6 +306,7 @@ static int spawn_instance(struct tinyhold *t, struct instance *in)
 		return (int)pid;
 	}
 	in->pid = in->pgid = pid;
+	in->started_ms = now_ms();
 	return 0;
 }
 
@@ -505,17 +507,20 @@ static void wait_status_event(int status, struct sup_event *ev)
 		ev->exit_code = WEXITSTATUS(status);
 }
 
-static void log_exit(struct tinyhold *t, pid_t pid, const struct sup_event *ev, int64_t ran_ms)
+static void log_exit(const char *who, pid_t pid, const struct sup_event *ev, int64_t ran_ms)
 {
 	char d[32], buf[24];
 
-	(void)t;
-	fmt_duration(d, sizeof d, ran_ms);
+	d[0] = '\0';
+	if (ran_ms >= 0) {
+		strcpy(d, " after ");
+		fmt_duration(d + 7, sizeof d - 7, ran_ms);
+	}
 	if (ev->term_signal)
-		log_info("pid %d died of %s after %s", (int)pid,
+		log_info("%spid %d died of %s%s", who, (int)pid,
 			 sig_name(ev->term_signal, buf, sizeof buf), d);
 	else
-		log_info("pid %d exited with status %d after %s", (int)pid, ev->exit_code, d);
+		log_info("%spid %d exited with status %d%s", who, (int)pid, ev->exit_code, d);
 }
 
 /* A reload's new instance died before READY=1: the old one stays. */
@@ -526,7 +531,7 @@ static void next_exited(struct tinyhold *t, int status)
 	check_exec(t, &t->next);
 	wait_status_event(status, &ev);
 	if (!t->next.exec_failed)
-		log_exit(t, t->next.pid, &ev, 0);
+		log_exit("new ", t->next.pid, &ev, now_ms() - t->next.started_ms);
 	log_error("reload failed: the new instance ended before READY=1; keeping pid %d",
 		  (int)t->app.pid);
 	discard(t, &t->next);
@@ -552,7 +557,7 @@ static void app_exited(struct tinyhold *t, int status)
 	if (app->exec_failed)
 		ev.exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
 	else
-		log_exit(t, app->pid, &ev, now_ms() - t->sup.started_ms);
+		log_exit("", app->pid, &ev, now_ms() - t->sup.started_ms);
 
 	if (t->next.pid > 0 && !t->sup.stop_requested) {
 		/* The old instance died mid-reload: the new one takes over at once. */
@@ -567,6 +572,25 @@ static void app_exited(struct tinyhold *t, int status)
 	}
 	app->pid = 0;
 	step(t, &ev);
+}
+
+/* The main process of an old instance (its pid is its group's id). */
+static bool is_retiree(const struct tinyhold *t, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < t->nretirees; i++)
+		if (t->retirees[i].pgid == pid)
+			return true;
+	return false;
+}
+
+static void log_retiree_exit(pid_t pid, int status)
+{
+	struct sup_event ev = { 0 };
+
+	wait_status_event(status, &ev);
+	log_exit("old ", pid, &ev, -1);
 }
 
 /* One SIGCHLD may stand for many children: reap until none is left. */
@@ -584,6 +608,8 @@ static void reap_all(struct tinyhold *t)
 			app_exited(t, status);
 		else if (pid == t->next.pid)
 			next_exited(t, status);
+		else if (is_retiree(t, pid))
+			log_retiree_exit(pid, status);
 		else
 			log_debug("reaped pid %d", (int)pid);
 	}
