@@ -8,8 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef KCMP_FILE
+#define KCMP_FILE 0	/* linux/kcmp.h */
+#endif
 
 int fdstore_init(struct fdstore *st, size_t max)
 {
@@ -21,12 +27,19 @@ int fdstore_init(struct fdstore *st, size_t max)
 	return 0;
 }
 
+/* The same open file (what dup() or SCM_RIGHTS of one fd give), not merely the
+ * same inode: the two ends of a pipe share one inode but are two open files. */
 static bool same_file(int a, int b)
 {
 	struct stat sa, sb;
+	pid_t self = getpid();
+	long r = syscall(SYS_kcmp, self, self, KCMP_FILE, a, b);
 
+	if (r >= 0)
+		return r == 0;
+	/* No kcmp (CONFIG_KCMP off, or a seccomp filter): the inode and the access mode. */
 	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	       sa.st_ino == sb.st_ino && fcntl(a, F_GETFL) == fcntl(b, F_GETFL);
 }
 
 int fdstore_add(struct fdstore *st, int fd, const char *name)

@@ -156,8 +156,10 @@ static void adopt_inherited(struct tinyhold *t, int n)
 
 	for (i = 0; i < n; i++) {
 		int fd = LISTEN_FDS_START + i;
-		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-			log_msg(LOG_WARN, errno, "LISTEN_FDS says fd %d, but it is not open", fd);
+		/* Our signalfd took the lowest free fd: in this range, that fd was not open. */
+		if (fd == t->sigfd || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			log_msg(LOG_WARN, fd == t->sigfd ? EBADF : errno,
+				"LISTEN_FDS says fd %d, but it is not open", fd);
 			continue;
 		}
 		inherit_name(names, (size_t)i, name, sizeof name);
@@ -590,7 +592,7 @@ static void log_retiree_exit(pid_t pid, int status)
 	struct sup_event ev = { 0 };
 
 	wait_status_event(status, &ev);
-	log_exit("old ", pid, &ev, -1);
+	log_exit("retired ", pid, &ev, -1);
 }
 
 /* One SIGCHLD may stand for many children: reap until none is left. */
@@ -623,6 +625,11 @@ static void start_reload(struct tinyhold *t)
 
 	if (t->sup.state != SUP_RUNNING || t->next.pid > 0) {
 		log_info("reload ignored: %s", t->next.pid > 0 ? "a reload is under way" : "no app running");
+		return;
+	}
+	/* Each old instance gets its --stop-timeout: no slot, no reload (retire() would SIGKILL it). */
+	if (t->nretirees >= RETIREES_MAX) {
+		log_info("reload ignored: %d old instances are still stopping", RETIREES_MAX);
 		return;
 	}
 	r = spawn_instance(t, &t->next);
@@ -747,6 +754,18 @@ static void store_fds(struct tinyhold *t, const struct notify_msg *m)
 			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, t->store.n);
 }
 
+/* An old instance on its way out (STOPPING=1 on SIGTERM is common): nothing it says matters now. */
+static bool from_retiree(const struct tinyhold *t, pid_t sender)
+{
+	pid_t pgid = getpgid(sender);
+	size_t i;
+
+	for (i = 0; i < t->nretirees; i++)
+		if (sender == t->retirees[i].pgid || pgid == t->retirees[i].pgid)
+			return true;
+	return false;
+}
+
 static void on_notify(struct tinyhold *t)
 {
 	struct notify_datagram *d = &t->dgram;
@@ -757,6 +776,12 @@ static void on_notify(struct tinyhold *t)
 
 	from_app = from_instance(&t->app, d->pid);
 	from_next = from_instance(&t->next, d->pid);
+	if (!from_app && !from_next && !d->truncated && from_retiree(t, d->pid)) {
+		for (i = 0; i < d->nfds; i++)
+			(void)close(d->fds[i]);
+		log_debug("ignoring a datagram from retired pid %d", (int)d->pid);
+		return;
+	}
 	if (d->truncated || !(from_app || from_next) || notify_parse(d->buf, d->len, &m, &why) < 0) {
 		if (d->truncated)
 			why = "longer than 4096 bytes or too many fds";
@@ -774,7 +799,10 @@ static void on_notify(struct tinyhold *t)
 	if (m.fdstore_remove && m.fdname[0])
 		log_debug("removed %zu fd(s) named %s from the store",
 			  fdstore_remove(&t->store, m.fdname), m.fdname);
-	if (m.fdstore && !m.fdname_bad)
+	if (m.fdstore && m.fdname_bad)
+		log_warn("pid %d stored fds with a bad FDNAME; storing them as %s", (int)d->pid,
+			 FDSTORE_DEFAULT_NAME);
+	if (m.fdstore)
 		store_fds(t, &m);
 	for (i = 0; i < d->nfds; i++)	/* fds that came without FDSTORE=1 */
 		(void)close(d->fds[i]);

@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#define NOTIFY_BIND_TRIES 1000	/* one pod holds far fewer tinyholds than this */
+
 static bool valid_fdname(const char *v, size_t len)
 {
 	size_t i;
@@ -89,10 +91,10 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *out, const char
 
 int notify_open(char *addr, size_t addr_len)
 {
-	static unsigned serial;	/* several tinyholds in one netns never share an address */
+	static unsigned serial;	/* the next N to try in "@tinyhold/PID/N" */
 	struct sockaddr_un sun;
 	socklen_t len;
-	int fd, on = 1, n;
+	int fd, on = 1, n, tries;
 
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -100,19 +102,24 @@ int notify_open(char *addr, size_t addr_len)
 	/* Without SO_PASSCRED we could not tell the app's messages from anyone else's. */
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
 		goto fail;
-	n = snprintf(addr, addr_len, "@tinyhold/%d/%u", (int)getpid(), serial++);
-	if (n < 0 || (size_t)n >= addr_len || (size_t)n >= sizeof sun.sun_path) {
-		errno = ENAMETOOLONG;
-		goto fail;
+	/* Our pid is not unique in a network namespace: the containers of one pod
+	 * share it, each with its own PID 1. So a taken address means: try the next. */
+	for (tries = 0;; tries++) {
+		n = snprintf(addr, addr_len, "@tinyhold/%d/%u", (int)getpid(), serial++);
+		if (n < 0 || (size_t)n >= addr_len || (size_t)n >= sizeof sun.sun_path) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		memset(&sun, 0, sizeof sun);
+		sun.sun_family = AF_UNIX;
+		memcpy(sun.sun_path, addr, (size_t)n);
+		sun.sun_path[0] = '\0';	/* abstract: no file to clean up, works on a read-only root */
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
+		if (bind(fd, (struct sockaddr *)&sun, len) == 0)
+			return fd;
+		if (errno != EADDRINUSE || tries >= NOTIFY_BIND_TRIES)
+			goto fail;
 	}
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, addr, (size_t)n);
-	sun.sun_path[0] = '\0';	/* abstract: no file to clean up, works on a read-only root */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
-		goto fail;
-	return fd;
 fail:
 	n = errno;
 	(void)close(fd);

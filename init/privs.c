@@ -205,7 +205,9 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 		return -1;
 	}
 	if (user_known) {
-		out->uid = (uid_t)e.id;
+		/* scan_file() returns 1 only after it filled e; clang-analyzer 14 loses
+		 * that -errno < 0 on its fopen() error path and guesses it could be 1. */
+		out->uid = (uid_t)e.id;	/* NOLINT(clang-analyzer-core.uninitialized.Assign) */
 		out->gid = (gid_t)e.gid;
 		snprintf(name_buf, sizeof name_buf, "%s", e.name);
 	} else {

@@ -196,7 +196,13 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 		return s->state == SUP_RUNNING ? watchdog_fire(s, now_ms) : SUP_NONE;
 
 	case SUP_EV_APP_STOPPING:
+		/* As systemd does: the app is on its way out, so the stop timeout bounds it
+		 * (a hang after STOPPING=1 is still recovered), and the watchdog rests. */
 		s->watchdog_deadline_ms = -1;
+		if (s->state == SUP_RUNNING) {
+			s->state = SUP_STOPPING;
+			s->deadline_ms = now_ms + s->cfg.stop_timeout_ms;
+		}
 		return SUP_NONE;
 
 	case SUP_EV_STOP:

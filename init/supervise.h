@@ -32,7 +32,7 @@ enum sup_event_kind {
 	SUP_EV_READY,		/* READY=1: resets the back-off, re-arms the watchdog */
 	SUP_EV_WATCHDOG_PING,	/* WATCHDOG=1 */
 	SUP_EV_WATCHDOG_TRIGGER,	/* WATCHDOG=trigger: as if the watchdog had fired */
-	SUP_EV_APP_STOPPING,	/* STOPPING=1: the app is on its way out; the watchdog rests */
+	SUP_EV_APP_STOPPING,	/* STOPPING=1: on its way out; SIGKILL after the stop timeout */
 };
 
 struct sup_event {

@@ -561,11 +561,23 @@ static const struct scenario scenarios[] = {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 50, TRIGGER, SUP_ABORT, SUP_STOPPING, 10050, SUP_NOTE_WATCHDOG, ANY, 0 },
 		{ .ev = EV_END } }, 0 },
-	{ "STOPPING=1 rests the watchdog", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
+	/* STOPPING=1: the watchdog rests, the stop timeout bounds the exit (as systemd),
+	 * and the app's end is judged by the restart policy: it was not our stop. */
+	{ "STOPPING=1 rests the watchdog, the stop timeout bounds it", RESTART_ON_FAILURE,
+	  STOP_TIMEOUT_MS, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
-		{ 100, APP_STOPPING, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
-		{ 5000, TIMER, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 100, APP_STOPPING, SUP_NONE, SUP_STOPPING, 10100, SUP_NOTE_NONE, ANY, 0 },
+		{ 5000, TIMER, SUP_NONE, SUP_STOPPING, 10100, SUP_NOTE_NONE, ANY, 0 },
+		{ 10100, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 10101, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(10101), SUP_NOTE_NONE, ANY, 0 },
+		{ 10101, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
 		{ .ev = EV_END } }, 1000 },
+	{ "STOPPING=1, then exit 0: a clean end", RESTART_ON_FAILURE, STOP_TIMEOUT_MS, NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 100, APP_STOPPING, SUP_NONE, SUP_STOPPING, 10100, SUP_NOTE_NONE, ANY, 0 },
+		{ 200, EXITED(0), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(200), SUP_NOTE_NONE, ANY, 0 },
+		{ 200, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_NO_RESTART, 0, 0 },
+		{ .ev = EV_END } }, 0 },
 	{ "a stop while the watchdog kills: exit, no restart", RESTART_ON_FAILURE, STOP_TIMEOUT_MS,
 	  NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
