@@ -72,7 +72,7 @@ static bool failed(const struct sup_event *ev)
 
 static int final_code(const struct sup *s)
 {
-	int code = sup_status_code(&s->last_exit);
+	int code = s->stop_timed_out ? EXIT_STOP_TIMEOUT : sup_status_code(&s->last_exit);
 
 	return code >= 0 && code < REMAP_MAX && s->cfg.remap[code] ? 0 : code;
 }
@@ -238,6 +238,7 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 			return SUP_START;
 		case SUP_STOPPING:
 			s->deadline_ms = -1;
+			s->stop_timed_out = s->stop_requested;	/* not the watchdog's or STOPPING=1's */
 			s->note = SUP_NOTE_STOP_TIMEOUT;
 			return SUP_KILL_GROUP;
 		case SUP_DRAINING:

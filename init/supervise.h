@@ -14,6 +14,8 @@
 #define FAST_RUN_MS 1000	/* a run shorter than this is a fast crash */
 #define BACKOFF_BASE_MS 100	/* the delay after the second fast crash in a row */
 #define FORK_RETRY_MS 1000	/* fork() failed: out of pids or memory; retrying at once cannot help */
+#define EXIT_STOP_TIMEOUT 124	/* stopped only by our SIGKILL at --stop-timeout (timeout(1)'s code);
+				 * an engine's SIGKILL of PID 1 gives 137, so the two differ */
 #define DRAIN_TIMEOUT_MS 5000	/* SIGKILLed leftovers die at once; only a process stuck in D state takes longer */
 
 enum sup_state {
@@ -83,6 +85,7 @@ struct sup {
 	int64_t exited_ms;
 	struct sup_event last_exit;
 	bool stop_requested;
+	bool stop_timed_out;	/* we SIGKILLed the app at the deadline of a stop signal */
 	unsigned fast_crashes;	/* consecutive runs shorter than FAST_RUN_MS */
 	unsigned long restarts;	/* TINYHOLD_RESTARTS */
 	int64_t *recent;	/* ring of restart times for the crash-loop guard, max_restarts long */

@@ -82,7 +82,7 @@ teardown() {
 	wait_line '^ready' "$ECHO_LOG"
 	kill -TERM "$(th_pid1)"
 	wait_exit 5
-	[ "$TH_STATUS" -eq 137 ]
+	[ "$TH_STATUS" -eq 124 ]
 	grep -qE '^tinyhold: pid [0-9]+ did not stop within 1\.000s; killing its process group$' "$TH_LOG"
 }
 

@@ -133,7 +133,7 @@ FORWARDED=(HUP USR1 USR2 WINCH RTMIN+3 RTMAX)
 	done
 }
 
-@test "an app that ignores SIGTERM is SIGKILLed after -t 1: 137, and the log says so" {
+@test "an app that ignores SIGTERM is SIGKILLed after -t 1: 124, and the log says so" {
 	local t0 t1
 	start_tinyhold -t 1 -- "$BIN/sv_sigecho.py" "$ECHO_LOG" --stop ignore
 	wait_line '^ready' "$ECHO_LOG"
@@ -141,7 +141,7 @@ FORWARDED=(HUP USR1 USR2 WINCH RTMIN+3 RTMAX)
 	kill -TERM "$(th_pid)"
 	wait_exit 5
 	t1=$(date +%s%N)
-	[ "$TH_STATUS" -eq 137 ]
+	[ "$TH_STATUS" -eq 124 ]
 	[ $(((t1 - t0) / 1000000)) -ge 1000 ]
 	grep -qE '^tinyhold: pid [0-9]+ did not stop within 1\.000s; killing its process group$' "$TH_LOG"
 	grep -qE '^tinyhold: pid [0-9]+ died of SIGKILL after' "$TH_LOG"
@@ -154,7 +154,7 @@ FORWARDED=(HUP USR1 USR2 WINCH RTMIN+3 RTMAX)
 	wait_until 5 test -s worker
 	kill -TERM "$(th_pid)"
 	wait_exit 5
-	[ "$TH_STATUS" -eq 137 ]
+	[ "$TH_STATUS" -eq 124 ]
 	wait_until 5 dead "$(cat worker)"
 }
 

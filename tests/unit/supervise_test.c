@@ -636,14 +636,15 @@ static const struct scenario scenarios[] = {
 		{ 10999, TIMER, SUP_NONE, SUP_STOPPING, 11000, SUP_NOTE_NONE, ANY, 0 },
 		{ 11000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 11001, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(11001), SUP_NOTE_NONE, ANY, 0 },
-		{ 11002, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 137, 0 },
+		/* 124, not 137: our SIGKILL at the stop timeout, told apart from an engine's. */
+		{ 11002, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 124, 0 },
 		{ .ev = EV_END } }, 0 },
 	{ "stop timeout 0 kills at once", RESTART_ON_FAILURE, 0, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 1000, STOP, SUP_NONE, SUP_STOPPING, 1000, SUP_NOTE_NONE, ANY, 0 },
 		{ 1000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 1001, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1001), SUP_NOTE_NONE, ANY, 0 },
-		{ 1001, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 137, 0 },
+		{ 1001, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 124, 0 },
 		{ .ev = EV_END } }, 0 },
 	/* After a stop, no restart: even a failing status is passed on, not retried. */
 	{ "an app that fails while stopping is not restarted", RESTART_ALWAYS, STOP_TIMEOUT_MS,
