@@ -1,0 +1,325 @@
+#!/usr/bin/env bats
+# Real containers on rootful podman, set up by .ci/podman-setup.sh: the image
+# of the top-level Dockerfile, the demo of examples/ and its Kubernetes
+# manifest, and the test apps of tests/container/. Run by `make test-container`
+# (`make test` skips them). Loopback ports only; every container has a fixed
+# name (tests/container/ct.bash) and is removed in teardown and by the trap of
+# tests/container/run.
+
+load common
+load container/ct
+
+CT_STUBBORN_STOP_S=1	# tinyhold's --stop-timeout for the app that ignores SIGTERM
+CT_ENGINE_STOP_S=30	# the engine's, far above it
+BIG_MS=8000		# an upper bound that only the other party's timeout would reach
+
+# ct_build IMAGE CONTEXT: podman build as users run docker build, offline.
+ct_build() {
+	local log="$BATS_FILE_TMPDIR/build-${1//[\/:]/_}.log"
+	podman build --pull=never -t "$1" "$2" >"$log" 2>&1 || {
+		cat "$log"
+		echo "cannot build $1 from $2"
+		return 1
+	}
+}
+
+setup_file() {
+	local out rc=0
+
+	if [ "${TINYHOLD_CONTAINER_TESTS:-}" != 1 ]; then
+		export CT_SKIP="real containers: run by make test-container"
+		return 0
+	fi
+	out=$("$REPO_DIR/.ci/podman-setup.sh" --no-install 2>&1) || rc=$?
+	if [ "$rc" = 3 ] && [ "${TINYHOLD_REQUIRE_CONTAINERS:-}" != 1 ]; then
+		export CT_SKIP="no container engine here: ${out##*podman-setup: }"
+		return 0
+	fi
+	if [ "$rc" != 0 ]; then
+		echo "$out"
+		echo "container tests cannot run (TINYHOLD_REQUIRE_CONTAINERS=${TINYHOLD_REQUIRE_CONTAINERS:-})"
+		return 1
+	fi
+	ct_cleanup	# leftovers of a run that was killed
+	ct_build "$CT_IMAGE" "$REPO_DIR"
+	ct_build "$CT_DEMO" "$REPO_DIR/examples"
+	ct_build "$CT_APPS" "$TESTS_DIR/container"
+}
+
+setup() {
+	[ -z "${CT_SKIP:-}" ] || skip "$CT_SKIP"
+	CT=
+}
+
+teardown() {
+	[ -z "${CT_SKIP:-}" ] || return 0
+	# Shown by bats only when the test failed.
+	if [ -n "$CT" ] && podman container exists "$CT"; then
+		echo "--- podman logs $CT:"
+		podman logs "$CT" 2>&1 | tail -n 40
+	fi
+	ct_cleanup
+}
+
+teardown_file() {
+	[ -z "${CT_SKIP:-}" ] || return 0
+	ct_cleanup
+	podman rmi --ignore localhost/tinyhold:ct-version >/dev/null 2>&1 || true
+}
+
+# ct_run NAME ARGS...: podman run -d --name NAME ARGS; teardown shows its logs.
+ct_run() {
+	CT=$1
+	shift
+	podman run -d --name "$CT" "$@" >/dev/null
+}
+ct_state() { podman inspect --format "$2" "$1"; }
+ct_logs() { podman logs "$1" 2>&1; }
+ct_log_has() { ct_logs "$1" | grep -qE -- "$2"; }
+# wait_log NAME PATTERN: until the container's log has a line matching PATTERN.
+wait_log() { wait_until 10 ct_log_has "$1" "$2"; }
+
+http() { curl -sS -m 3 "http://127.0.0.1:$1$2"; }
+http_ok() { curl -sSf -m 1 -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null; }
+wait_http() { wait_until 10 http_ok "$1"; }
+
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# ct_ids NAME ARGS: "uid gid capeff" of the container's process whose command line is ARGS,
+# read from the host's /proc (a scratch image has no tools to read its own).
+ct_ids() {
+	local hpid
+	hpid=$(podman top "$1" hpid args |
+		awk -v a="$2" '{ p = $1; sub(/^ *[0-9]+ +/, ""); sub(/ +$/, "") } $0 == a { print p }')
+	[ -n "$hpid" ] || return 1
+	awk '$1 == "Uid:" { u = $2 } $1 == "Gid:" { g = $2 } $1 == "CapEff:" { c = $2 }
+		END { print u, g, c }' "/proc/$hpid/status"
+}
+
+ct_zombies() { podman exec "$1" bash -c 'grep -l "^State:.Z" /proc/[0-9]*/status | wc -l'; }
+ct_zombies_are() { [ "$(ct_zombies "$1")" = "$2" ]; }
+ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]; }
+
+@test "the image is FROM scratch: one file, /tinyhold, the ENTRYPOINT, static, with the version" {
+	local version dir size
+
+	version=$(sed -n 's/^VERSION ?= //p' "$REPO_DIR/Makefile")
+	run -0 podman run --rm --name th-ct-version "$CT_IMAGE" --version
+	[ "$output" = "tinyhold $version" ]
+	run -0 podman image inspect --format \
+		'{{len .RootFS.Layers}} {{json .Config.Entrypoint}} {{index .Labels "org.opencontainers.image.version"}}' \
+		"$CT_IMAGE"
+	[ "$output" = "1 [\"/tinyhold\"] $version" ]
+	dir=$(podman image mount "$CT_IMAGE")
+	run find "$dir" -mindepth 1
+	podman image unmount "$CT_IMAGE" >/dev/null
+	[ "$output" = "$dir/tinyhold" ]
+	size=$(podman image inspect --format '{{.Size}}' "$CT_IMAGE")
+	echo "# $CT_IMAGE: $size bytes" >&3
+	[ "$size" -lt 200000 ]
+}
+
+@test "the VERSION build-arg sets --version and the OCI label" {
+	podman build --pull=never --build-arg VERSION=9.8.7-ct -t localhost/tinyhold:ct-version \
+		"$REPO_DIR" >"$BATS_TEST_TMPDIR/build.log" 2>&1 || { cat "$BATS_TEST_TMPDIR/build.log"; false; }
+	run -0 podman run --rm --name th-ct-version localhost/tinyhold:ct-version --version
+	[ "$output" = "tinyhold 9.8.7-ct" ]
+	run -0 podman image inspect --format '{{index .Labels "org.opencontainers.image.version"}}' \
+		localhost/tinyhold:ct-version
+	[ "$output" = 9.8.7-ct ]
+	podman rmi localhost/tinyhold:ct-version >/dev/null
+}
+
+@test "the demo crashes on demand and serves the next request; the container keeps running, restart count 0" {
+	local port before
+
+	port=$(free_port)
+	# With a restart policy, so the engine would restart (and count) a container that died.
+	ct_run th-ct-demo --restart on-failure -p "127.0.0.1:$port:8080" "$CT_DEMO"
+	wait_http "$port"
+	run -0 http "$port" /
+	[[ "$output" =~ ^hello\ from\ pid\ [0-9]+\ \(restart\ 0\)$ ]]
+	before=$(ct_state th-ct-demo '{{.State.Pid}} {{.State.StartedAt}}')
+
+	run -0 http "$port" /crash
+	[ "$output" = crashing ]
+	run -0 http "$port" /	# queued in the held socket's backlog, answered by the new app
+	[[ "$output" =~ ^hello\ from\ pid\ [0-9]+\ \(restart\ 1\)$ ]]
+
+	[ "$(ct_state th-ct-demo '{{.State.Running}} {{.RestartCount}}')" = "true 0" ]
+	[ "$(ct_state th-ct-demo '{{.State.Pid}} {{.State.StartedAt}}')" = "$before" ]
+	run ct_logs th-ct-demo
+	[[ "$output" == *"demo-server: pid "*" crashing on request"* ]]
+	[[ "$output" =~ tinyhold:\ pid\ [0-9]+\ died\ of\ SIGABRT ]]
+	[[ "$output" == *"tinyhold: restarting now (restart 1)"* ]]
+	[[ "$output" =~ tinyhold:\ started\ /demo-server\ as\ pid\ [0-9]+\ \(restart\ 1\) ]]
+	[[ "$output" == *"demo-server: pid "*" serving (restart 1)"* ]]
+
+	# podman stop: SIGTERM, forwarded; the demo dies of it and that is the status.
+	podman stop th-ct-demo >/dev/null
+	[ "$(ct_state th-ct-demo '{{.State.ExitCode}} {{.RestartCount}}')" = "143 0" ]
+	ct_log_has th-ct-demo '^tinyhold: got SIGTERM; stopping pid [0-9]+$'
+}
+
+@test "podman kill -s HUP and USR1 reach the app; podman stop ends it gracefully with the app's status" {
+	local t0 took_ms
+
+	ct_run th-ct-signals "$CT_APPS" /apps/signals
+	wait_log th-ct-signals '^app: ready'
+	podman kill -s HUP th-ct-signals >/dev/null
+	wait_log th-ct-signals '^app: got SIGHUP$'
+	podman kill -s USR1 th-ct-signals >/dev/null
+	wait_log th-ct-signals '^app: got SIGUSR1$'
+
+	t0=$(ms_now)
+	podman stop th-ct-signals >/dev/null
+	took_ms=$(($(ms_now) - t0))
+	[ "$took_ms" -lt "$BIG_MS" ]	# not the engine's 10 s timeout
+	[ "$(ct_state th-ct-signals '{{.State.ExitCode}}')" = 42 ]
+	run ct_logs th-ct-signals
+	[[ "$output" == *"app: got SIGTERM, exiting 42"* ]]
+	[[ "$output" =~ tinyhold:\ pid\ [0-9]+\ exited\ with\ status\ 42 ]]
+	[ "$(grep -c '^app: ready' <<<"$output")" = 1 ]	# HUP and USR1 restarted nothing
+}
+
+@test "an app that ignores SIGTERM is SIGKILLed by tinyhold's --stop-timeout before the engine's SIGKILL" {
+	local t0 took_ms
+
+	ct_run th-ct-stubborn "$CT_APPS" --stop-timeout "$CT_STUBBORN_STOP_S" -- /apps/stubborn
+	wait_log th-ct-stubborn '^app: ready'
+	t0=$(ms_now)
+	run -0 --separate-stderr podman stop --time "$CT_ENGINE_STOP_S" th-ct-stubborn
+	took_ms=$(($(ms_now) - t0))
+	[ "$took_ms" -ge $((CT_STUBBORN_STOP_S * 1000)) ]
+	[ "$took_ms" -lt "$BIG_MS" ]
+	[[ "$stderr" != *"resorting to SIGKILL"* ]]
+	# 124: tinyhold's SIGKILL at its stop timeout (an engine's SIGKILL gives 137) ...
+	[ "$(ct_state th-ct-stubborn '{{.State.ExitCode}}')" = 124 ]
+	# ... and the log says who killed it.
+	run ct_logs th-ct-stubborn
+	[[ "$output" =~ tinyhold:\ pid\ [0-9]+\ did\ not\ stop\ within\ 1\.000s\;\ killing\ its\ process\ group ]]
+	[[ "$output" =~ tinyhold:\ pid\ [0-9]+\ died\ of\ SIGKILL ]]
+}
+
+@test "when the engine's timeout is the shorter, the engine SIGKILLs tinyhold: 137, not 124, no tinyhold line" {
+	ct_run th-ct-engine-kill "$CT_APPS" /apps/stubborn	# tinyhold's default: 10 s
+	wait_log th-ct-engine-kill '^app: ready'
+	# The engine's own default is 10 s, the same as tinyhold's: hence set tinyhold's lower.
+	[ "$(ct_state th-ct-engine-kill '{{.Config.StopTimeout}}')" = 10 ]
+	run -0 --separate-stderr podman stop --time 1 th-ct-engine-kill
+	[[ "$stderr" == *"resorting to SIGKILL"* ]]
+	[ "$(ct_state th-ct-engine-kill '{{.State.ExitCode}}')" = 137 ]
+	run ct_logs th-ct-engine-kill
+	[[ "$output" == *"tinyhold: got SIGTERM; stopping pid"* ]]
+	[[ "$output" != *"killing its process group"* ]]
+	[[ "$output" != *"died of"* ]]
+}
+
+@test "--user 65534: tinyhold binds 8080 without root and serves; port 80 is refused" {
+	local port
+
+	port=$(free_port)
+	ct_run th-ct-user --user 65534 -p "127.0.0.1:$port:8080" "$CT_DEMO"
+	wait_http "$port"
+	run -0 http "$port" /
+	[[ "$output" == "hello from pid "* ]]
+	run -0 podman top th-ct-user user args
+	[ "$(awk '$1 == "65534"' <<<"$output" | wc -l)" = 2 ]	# tinyhold and the demo
+
+	# Below 1024 a non-root tinyhold cannot bind (podman leaves the kernel's
+	# default, 1024): a setup error, not a restart loop.
+	run -0 podman run --rm --name th-ct-user80 --entrypoint cat "$CT_APPS" \
+		/proc/sys/net/ipv4/ip_unprivileged_port_start
+	[ "$output" = 1024 ]
+	run -125 podman run --rm --name th-ct-user80 --user 65534 "$CT_APPS" -p 80 -- /demo-server
+	[[ "$output" == *"tinyhold: cannot bind [::]:80: Permission denied"* ]]
+}
+
+@test "as root, -u 65534 binds port 80 and runs the app unprivileged (set by TINYHOLD_LISTEN, TINYHOLD_USER)" {
+	local port
+
+	port=$(free_port)
+	ct_run th-ct-port80 -p "127.0.0.1:$port:80" -e TINYHOLD_LISTEN=80 -e TINYHOLD_USER=65534 \
+		"$CT_APPS" /demo-server
+	wait_http "$port"
+	run -0 http "$port" /
+	[[ "$output" == "hello from pid "* ]]
+	[ "$(ct_ids th-ct-port80 '/tinyhold /demo-server' | cut -d' ' -f1,2)" = "0 0" ]
+	[ "$(ct_ids th-ct-port80 /demo-server)" = "65534 65534 0000000000000000" ]
+}
+
+@test "zombies do not accumulate: tinyhold as PID 1 reaps every orphan" {
+	ct_run th-ct-zombies "$CT_APPS" -v -- /apps/orphans 200 0.2
+	wait_log th-ct-zombies '^app: left 200 orphans$'
+	wait_until 10 ct_reaped_are th-ct-zombies 200
+	ct_zombies_are th-ct-zombies 0
+	[ "$(podman exec th-ct-zombies cat /proc/1/comm)" = tinyhold ]
+
+	# The check sees zombies where they are: the same app as PID 1 reaps none.
+	ct_run th-ct-no-init --entrypoint /apps/orphans "$CT_APPS" 50 2
+	wait_log th-ct-no-init '^app: left 50 orphans$'
+	wait_until 10 ct_zombies_are th-ct-no-init 50
+}
+
+@test "a failing liveness probe restarts the whole container: tinyhold restarts an app that dies, not one that hangs" {
+	local port before pid
+
+	port=$(free_port)
+	# The probe as a podman health check, run by hand; on failure podman restarts the container.
+	ct_run th-ct-liveness -p "127.0.0.1:$port:8080" --health-cmd "/apps/probe 8080" \
+		--health-interval disable --health-retries 1 --health-on-failure restart \
+		"$CT_APPS" --stop-timeout 1 -p 8080 -- /demo-server
+	wait_http "$port"
+	podman healthcheck run th-ct-liveness
+	before=$(ct_state th-ct-liveness '{{.State.StartedAt}}')
+
+	# Hang the app: its socket still accepts (the backlog), but nothing answers.
+	pid=$(podman top th-ct-liveness hpid args | awk '$2 == "/demo-server" { print $1 }')
+	[ -n "$pid" ]
+	kill -STOP "$pid"
+	# A TCP connect still succeeds (tinyhold's socket, the kernel's backlog) ...
+	podman exec th-ct-liveness bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080'
+	# ... but no answer comes: the HTTP probe fails, and the engine restarts the container.
+	run ! podman healthcheck run th-ct-liveness
+	[ "$output" = unhealthy ]
+	ct_log_has th-ct-liveness 'tinyhold: got SIGTERM; stopping pid'
+
+	wait_http "$port"
+	run -0 http "$port" /
+	[[ "$output" =~ \(restart\ 0\)$ ]]	# a new container: a new tinyhold
+	[ "$(ct_state th-ct-liveness '{{.State.Running}}')" = true ]
+	[ "$(ct_state th-ct-liveness '{{.State.StartedAt}}')" != "$before" ]
+	run ct_logs th-ct-liveness
+	[[ "$output" != *"restarting"* ]]	# tinyhold itself never saw a reason to
+	[ "$(grep -c 'tinyhold: started /demo-server as pid [0-9]* (restart 0)' <<<"$output")" = 2 ]
+}
+
+@test "podman kube play of examples/demo-kube.yaml serves, survives a crash without a container restart, and is torn down" {
+	local port yaml="$BATS_TEST_TMPDIR/demo-kube.yaml" before
+
+	port=$(free_port)
+	sed "s/hostPort: 8080$/hostPort: $port/" "$REPO_DIR/examples/demo-kube.yaml" >"$yaml"
+	grep -q "hostPort: $port$" "$yaml"
+	run -0 podman kube play "$yaml"
+	CT=$CT_POD-demo
+	wait_http "$port"
+	run -0 http "$port" /
+	[[ "$output" =~ \(restart\ 0\)$ ]]
+	before=$(ct_state "$CT" '{{.State.Pid}} {{.State.StartedAt}}')
+
+	run -0 http "$port" /crash
+	run -0 http "$port" /
+	[[ "$output" =~ \(restart\ 1\)$ ]]
+	[ "$(ct_state "$CT" '{{.State.Running}} {{.RestartCount}} {{.HostConfig.RestartPolicy.Name}}')" = "true 0 always" ]
+	[ "$(ct_state "$CT" '{{.State.Pid}} {{.State.StartedAt}}')" = "$before" ]
+	[ "$(podman pod inspect --format '{{.State}}' "$CT_POD")" = Running ]
+	ct_log_has "$CT" '^tinyhold: restarting now \(restart 1\)$'
+	# TINYHOLD_USER from the pod's env: the demo runs as nobody (a scratch image, no /etc/passwd).
+	[ "$(ct_ids "$CT" /demo-server)" = "65534 65534 0000000000000000" ]
+	[ "$(ct_ids "$CT" '/tinyhold -p 8080 -- /demo-server' | cut -d' ' -f1,2)" = "0 0" ]
+
+	run -0 podman kube down "$yaml"
+	run ! podman pod exists "$CT_POD"
+	run ! podman container exists "$CT"
+	run ! http_ok "$port"
+}
