@@ -170,9 +170,11 @@ static void adopt_inherited(struct tinyhold *t, int n)
 
 static void bind_all(struct tinyhold *t)
 {
-	int backlog = t->cfg.backlog > 0 ? t->cfg.backlog : sock_default_backlog();
+	int backlog = t->cfg.backlog;
 	size_t i;
 
+	if (t->cfg.nspecs > 0 && backlog <= 0)
+		backlog = sock_default_backlog();	/* a /proc read: only when there is something to bind */
 	for (i = 0; i < t->cfg.nspecs; i++) {
 		const struct sockspec *s = &t->cfg.specs[i];
 		char where[SPEC_PATH_MAX + 64];
