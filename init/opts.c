@@ -236,6 +236,10 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 	long n;
 	bool b;
 
+	/* A flag on the command line comes with NULL; only options with a value read
+	 * it, but the analyzers cannot see that (cppcheck ctunullpointer, clang-analyzer). */
+	if (value == NULL)
+		value = "";
 	if (!o->from_env)
 		ps->on_cli[opt->id] = true;
 	switch (opt->id) {

@@ -41,7 +41,8 @@ static char *env_entry(const char *key_eq, const char *value, size_t extra)
 
 	if (s != NULL) {
 		memcpy(s, key_eq, lk);
-		memcpy(s + lk, value, lv + 1);
+		memcpy(s + lk, value, lv);
+		s[lk + lv] = '\0';	/* in sight: bugprone-not-null-terminated-result */
 	}
 	return s;
 }
