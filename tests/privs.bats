@@ -127,3 +127,11 @@ expect_identity() {
 	run -0 --separate-stderr timeout 5 "$TINYHOLD" -r never -u "$user" -- id -G
 	[ "$(tr ' ' '\n' <<<"$output" | sort -n | xargs)" = "$want" ]
 }
+
+@test "-u nobody: the app cannot signal tinyhold, which stays root (SECURITY.md)" {
+	# A compromised app must not stop, restart or confuse its supervisor.
+	run -0 --separate-stderr timeout 5 "$TINYHOLD" -u nobody -r never -- sh -c \
+		'if kill -TERM "$PPID" 2>/dev/null || kill -USR1 "$PPID" 2>/dev/null; then echo signalled; else echo refused; fi'
+	[ "$output" = refused ]
+	[[ "$stderr" != *"got SIGTERM"* ]]
+}

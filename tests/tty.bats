@@ -37,3 +37,41 @@ echo READY; while :; do sleep 0.05; done'
 	[[ "$output" == *FOREGROUND* ]]
 	[[ "$output" == *"status:130"* ]]
 }
+
+# With TOSTOP, a background process that writes to the terminal gets SIGTTOU,
+# which stops it unless blocked. tinyhold writes its log there while the app
+# owns the foreground, and hands the terminal on from the background: it must
+# never be stopped, and the apps must get no SIGHUP or SIGCONT on the way.
+# The app shows tinyhold's state (S, not T) and that TOSTOP is really on.
+PARENT_STATE='echo "TINYHOLD-STATE:$(ps -o stat= -p $PPID | cut -c1)";
+echo "TERMINAL:$(stty -a | grep -o -- "-*tostop")";'
+
+@test "with TOSTOP, tinyhold logs to the terminal from the background and is never stopped by SIGTTOU" {
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /bin/sh -c 'stty tostop; exec "$0" "$@"' \
+		"$TINYHOLD" -- sh -c "[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $PARENT_STATE $APP"
+	# Each of these lines was written while the app's group held the foreground.
+	[[ "$output" == *"died of SIGSEGV"* ]]
+	[[ "$output" == *"restarting now (restart 1)"* ]]
+	[[ "$output" == *"(restart 1)"*FOREGROUND* ]]
+	[[ "$output" == *"TINYHOLD-STATE:S"* ]]
+	[[ "$output" == *"TERMINAL:tostop"* ]]
+	[[ "$output" == *"died of SIGINT"* ]]
+	[[ "$output" == *"status:130"* ]]
+	[[ "$output" != *GOT-HUP* ]]
+	[[ "$output" != *GOT-CONT* ]]
+	[[ "$output" != *"Stopped"* ]]
+}
+
+@test "as PID 1 with TOSTOP: never stopped by SIGTTOU, no SIGHUP or SIGCONT for the restarted app" {
+	require_root
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /bin/sh -c 'stty tostop; exec "$@"' sh \
+		/usr/bin/unshare --pid --fork --mount-proc "$TINYHOLD" -- \
+		sh -c "[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $PARENT_STATE $APP"
+	[[ "$output" == *"restarting now (restart 1)"* ]]
+	[[ "$output" == *"TINYHOLD-STATE:S"* ]]
+	[[ "$output" == *"TERMINAL:tostop"* ]]
+	[[ "$output" == *FOREGROUND* ]]
+	[[ "$output" == *"status:130"* ]]
+	[[ "$output" != *GOT-HUP* ]]
+	[[ "$output" != *GOT-CONT* ]]
+}
