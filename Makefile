@@ -76,3 +76,114 @@ build/asan/tinyhold: $(SRCS) init/*.h
 	cc -O1 -g -std=c11 -D_GNU_SOURCE -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 		-o $@ $(SRCS)
+
+# ---- containers: real podman, set up by .ci/podman-setup.sh ----------------
+# The Dockerfile, examples/ and its Kubernetes manifest in real containers
+# (tests/container.bats; `make test` skips them). Without podman they skip.
+.PHONY: test-container
+test-container:
+	tests/container/run
+
+# ---- bench (issue 5): figures beside the peers; reports, never asserts ------
+# bench/setup.sh installs what is missing (apt-get) and fetches the peers' sources;
+# the sub-make then builds with musl-gcc if setup just installed it. About 2 minutes,
+# as root (network and pid namespaces). Output: bench/results/ (raw), bench/results.md
+# and bench/crash-storm.svg (committed). The peers are built with our own size flags.
+BENCH_BINS = $(patsubst bench/%.c,bench/results/bin/%,$(wildcard bench/*.c))
+.PHONY: bench bench-run
+bench:
+	bench/setup.sh
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: tinyhold bench/results/tinyhold.unstripped $(BENCH_BINS)
+	PEER_CC='$(CC)' PEER_CFLAGS='$(filter -O%,$(CFLAGS)) $(HARDEN) $(SMALL)' \
+	PEER_LDFLAGS='-static $(HARDEN_LD) $(SMALL_LD)' PEER_STRIP='$(LDFLAGS)' bench/run.sh
+
+bench/results/bin/%: bench/%.c
+	@mkdir -p $(@D)
+	$(EXAMPLE_CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+
+# ./tinyhold's link without -s: the report reads where its bytes go.
+bench/results/tinyhold.unstripped: $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static $(HARDEN_LD) $(SMALL_LD) -o $@ $(OBJS)
+
+# ---- reliability: fuzzing, valgrind, lint, stress (issue 3) ----------------
+.PHONY: fuzz fuzz-build valgrind lint stress
+
+# make fuzz [FUZZ_SECONDS=60]: each libFuzzer target tests/fuzz/NAME_fuzz.c runs
+# for FUZZ_SECONDS from its seeds in tests/fuzz/corpus/NAME/ (with the
+# dictionary tests/fuzz/NAME.dict if there is one); what it learns stays in
+# build/fuzz/corpus/NAME/, a failing input goes to build/fuzz/NAME-crash-*.
+# A new target is a new tests/fuzz/NAME_fuzz.c and tests/fuzz/corpus/NAME/:
+# nothing here changes. `make -j2 fuzz` runs two at a time.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = $(patsubst tests/fuzz/%_fuzz.c,%,$(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE $(WARN) -Iinit \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+
+build/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(LIBOBJS:build/%.o=init/%.c) init/*.h
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out init/main.c,$(SRCS))
+
+fuzz-run-%: build/fuzz/%_fuzz
+	@mkdir -p build/fuzz/corpus/$*
+	@dict=; [ ! -f tests/fuzz/$*.dict ] || dict=-dict=tests/fuzz/$*.dict; \
+	if ! $< -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix=build/fuzz/$*- $$dict \
+		build/fuzz/corpus/$* tests/fuzz/corpus/$* >build/fuzz/$*.log 2>&1; then \
+		grep -E 'broken|ERROR|SUMMARY|Test unit written' build/fuzz/$*.log; \
+		echo "fuzz: $*: FAILED (log: build/fuzz/$*.log)"; exit 1; \
+	fi; \
+	echo "fuzz: $*: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$*.log)" \
+		"runs in $(FUZZ_SECONDS) s, $$(ls build/fuzz/corpus/$* | wc -l) inputs in the corpus, no failure"
+
+# make valgrind: tests/valgrind.bats, the core cases with tinyhold under
+# memcheck (leaks, fds). valgrind needs a dynamic glibc build to see malloc;
+# -O0 keeps its stacks exact.
+valgrind: build/vg/tinyhold examples/demo-server $(HELPERS)
+	TINYHOLD_VALGRIND=build/vg/tinyhold bats $(BATS_FLAGS) tests/valgrind.bats
+build/vg/tinyhold: $(SRCS) init/*.h
+	@mkdir -p build/vg
+	cc -O0 -g -std=c11 -D_GNU_SOURCE -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) -o $@ $(SRCS)
+
+# make lint: cppcheck and clang-tidy over init/, both must be silent.
+# cppcheck: variableScope is off: declarations at the top of a function are
+# the house style (STYLE.md).
+CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 -D_GNU_SOURCE \
+		 --inline-suppr --error-exitcode=1 --quiet --suppress=variableScope
+# clang-tidy: bugprone, cert, the whole static analyzer, misc, performance and
+# portability, but for these:
+#  bugprone-easily-swappable-parameters  every (fd, len) or (buf, len) pair; C
+#      has no distinct types to offer instead
+#  cert-err33-c  its hits are snprintf() into buffers sized for the worst case,
+#      where a cut is the intended outcome; results that matter are checked or
+#      dropped with (void) in sight
+#  clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling  wants
+#      Annex K's memcpy_s(), which neither glibc nor musl has
+#  clang-analyzer-valist.Uninitialized  clang 14 reports every va_list handed
+#      on to vsnprintf() (llvm/llvm-project#40656, fixed in later releases)
+#  clang-analyzer-optin.performance.Padding  a few bytes in constant tables;
+#      their fields are in the order that reads best
+#  misc-no-recursion  main.c's step() -> run_action() -> check_drained() ->
+#      step() is on purpose and at most that deep: an empty group goes on to
+#      the decision at once
+TIDY_CHECKS = -*,bugprone-*,cert-*,clang-analyzer-*,misc-*,performance-*,portability-*,$\
+	-bugprone-easily-swappable-parameters,-cert-err33-c,$\
+	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,$\
+	-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,$\
+	-misc-no-recursion
+lint:
+	cppcheck $(CPPCHECK_FLAGS) init/
+	@echo "clang-tidy --checks='$(TIDY_CHECKS)' init/*.c"
+	@out=$$(clang-tidy --quiet --checks='$(TIDY_CHECKS)' --warnings-as-errors='*' $(SRCS) -- \
+		-std=c11 -D_GNU_SOURCE -DTINYHOLD_VERSION='"$(VERSION)"' -Iinit 2>&1); rc=$$?; \
+	printf '%s\n' "$$out" | grep -v ' warnings\{0,1\} generated\.$$' || true; exit $$rc
+
+# make stress: tests/stress.bats (skipped by plain `make test`), a few minutes at most.
+stress: tinyhold $(HELPERS)
+	TINYHOLD_STRESS=1 bats $(BATS_FLAGS) tests/stress.bats
