@@ -52,7 +52,7 @@ examples/demo-server: examples/demo-server.c
 tests/bin/%.bin: tests/bin/%.c
 	$(EXAMPLE_CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
-build/unit/%: tests/unit/%.c $(LIBOBJS:build/%.o=init/%.c) init/*.h
+build/unit/%: tests/unit/%.c tests/unit/check.h $(LIBOBJS:build/%.o=init/%.c) init/*.h
 	@mkdir -p build/unit
 	cc -O1 -g -std=c11 -D_GNU_SOURCE $(WARN) -Iinit -fsanitize=address,undefined \
 		-o $@ $< $(filter-out init/main.c,$(SRCS))

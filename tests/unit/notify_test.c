@@ -4,6 +4,7 @@
 #include "fdstore.h"
 #include "inherit.h"
 #include "notify.h"
+#include "check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,24 +15,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int passed, failed;
-
-__attribute__((format(printf, 2, 3)))
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	va_start(ap, fmt);
-	fputs("FAIL: ", stdout);
-	vprintf(fmt, ap);
-	fputc('\n', stdout);
-	va_end(ap);
-}
 
 /* A datagram and what the parser must make of it. */
 struct parse_case {
@@ -217,6 +200,5 @@ int main(void)
 	test_parse();
 	test_inherit();
 	test_fdstore();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary();
 }

@@ -3,6 +3,7 @@
  * USER:GROUP, supplementary groups, and lines that must be skipped (malformed,
  * overlong) rather than misread, since a misread line can mean running as root. */
 #include "privs.h"
+#include "check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,36 +17,6 @@
 #define ID_LINE_MAX 4096	/* privs.c's line buffer: a line must fit with its '\n' and NUL */
 #define WHY_MAX 1024
 
-static int passed, failed;
-static bool case_failed;
-static const char *case_about;
-
-__attribute__((format(printf, 1, 2)))
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	case_failed = true;
-	printf("FAIL %s: ", case_about);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-static void begin(const char *about)
-{
-	case_about = about;
-	case_failed = false;
-}
-
-static void tally(void)
-{
-	if (case_failed)
-		failed++;
-	else
-		passed++;
-}
 
 /* ---- privs_parse_id() ------------------------------------------------------ */
 
@@ -486,6 +457,5 @@ int main(int argc, char **argv)
 	run_use_after_return_case();
 	remove_files();
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed > 0;
+	return check_summary();
 }

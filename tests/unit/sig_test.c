@@ -2,6 +2,7 @@
  * "forwarding SIGRTMIN+3"). Every number from the kernel is 1..64, but the
  * function must not index out of a table for any int, nor overrun a short buffer. */
 #include "sig.h"
+#include "check.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -9,24 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int passed, failed;
-
-__attribute__((format(printf, 2, 3)))
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 struct name_case {
 	int signo;
@@ -147,6 +130,5 @@ int main(void)
 		check(s < 32 || s >= 34 ? sig_parse(got) == s : sig_parse(got) == -1,
 		      "sig_parse(sig_name(%d) = '%s') = %d", s, got, sig_parse(got));
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed > 0;
+	return check_summary();
 }

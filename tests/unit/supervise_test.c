@@ -6,6 +6,7 @@
  * how it ended) and the delay expected before each restart; "scenarios" give
  * every event and check every field after it. */
 #include "supervise.h"
+#include "check.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,36 +22,6 @@
 #define WINDOW_MS 60000		/* opts.c's default */
 #define BACKOFF_MAX_MS 10000	/* opts.c's default */
 
-static int passed, failed;
-static bool case_failed;
-static const char *case_about;
-
-__attribute__((format(printf, 1, 2)))
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	case_failed = true;
-	printf("FAIL %s: ", case_about);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-static void begin(const char *about)
-{
-	case_about = about;
-	case_failed = false;
-}
-
-static void tally(void)
-{
-	if (case_failed)
-		failed++;
-	else
-		passed++;
-}
 
 static const char *action_name(int a)
 {
@@ -805,6 +776,5 @@ int main(void)
 	for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
 		run_scenario(&scenarios[i]);
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed > 0;
+	return check_summary();
 }
