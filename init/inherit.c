@@ -1,42 +1,26 @@
 /* inherit: parses what sd_listen_fds(3) reads, with the same rules, so that
  * tinyhold can itself be socket-activated and pass the sockets on. */
 #include "inherit.h"
+#include "num.h"
 #include "spec.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-static int parse_uint(const char *s, long max, long *out)
-{
-	long v = 0;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 int inherit_count(const char *listen_fds, const char *listen_pid, pid_t self, const char **why)
 {
-	long pid, n;
+	unsigned long pid, n;
 
 	if (listen_fds == NULL || listen_pid == NULL)
 		return 0;
-	if (parse_uint(listen_pid, 0x7fffffffL, &pid) < 0) {
+	if (num_parse(listen_pid, 0x7fffffffUL, &pid) != NUM_OK) {
 		*why = "LISTEN_PID is not a pid";
 		return -1;
 	}
-	if (pid != (long)self && pid != 1)
+	if (pid != (unsigned long)self && pid != 1)
 		return 0;	/* meant for another process: leave its fds alone */
-	if (parse_uint(listen_fds, INHERIT_FDS_MAX, &n) < 0) {
+	if (num_parse(listen_fds, INHERIT_FDS_MAX, &n) != NUM_OK) {
 		*why = "LISTEN_FDS is not a number from 0 to 1024";
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /* opts: the command line and its TINYHOLD_* twins. It never prints and never
  * exits: main() turns OPTS_ERROR into one line and exit status 2. */
 #include "opts.h"
+#include "num.h"
 #include "sig.h"
 
 #include <ctype.h>
@@ -153,19 +154,11 @@ static int parse_duration_ms(const char *text, int64_t *out_ms)
 
 static int parse_long(const char *text, long min, long max, long *out)
 {
-	long v = 0;
-	const char *p = text;
+	unsigned long v;
 
-	if (!isdigit((unsigned char)*p))
+	if (num_parse(text, (unsigned long)max, &v) != NUM_OK || v < (unsigned long)min)
 		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		v = v * 10 + (*p - '0');
-		if (v > max)
-			return -1;
-	}
-	if (*p != '\0' || v < min)
-		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * Resolution happens before any socket is handed out, so a typo in -u is a
  * setup error (125), never a restart loop. */
 #include "privs.h"
+#include "num.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -16,19 +17,7 @@
 
 int privs_parse_id(const char *text, unsigned long *id)
 {
-	unsigned long v = 0;
-
-	if (*text == '\0')
-		return -1;
-	for (; *text; text++) {
-		if (*text < '0' || *text > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*text - '0');
-		if (v > ID_MAX)
-			return -1;
-	}
-	*id = v;
-	return 0;
+	return num_parse(text, ID_MAX, id) == NUM_OK ? 0 : -1;
 }
 
 /* Splits line at ':' into at most max fields; returns how many. */

@@ -2,6 +2,7 @@
  * (32-34) are blocked and forwarded too, and reads them from a signalfd.
  * It never decides what a signal means: main.c and supervise.c do. */
 #include "sig.h"
+#include "num.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -131,21 +132,12 @@ static const struct {
 	{ SIGSYS, "SIGSYS" },
 };
 
-/* Decimal 1..SIG_MAX after *p, all of the rest of the string; -1 otherwise. */
+/* 0..SIG_MAX, the whole string; -1 otherwise. */
 static int parse_small(const char *p)
 {
-	int v = 0;
+	unsigned long v;
 
-	if (*p == '\0')
-		return -1;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p - '0');
-		if (v > SIG_MAX)
-			return -1;
-	}
-	return v;
+	return num_parse(p, SIG_MAX, &v) == NUM_OK ? (int)v : -1;
 }
 
 int sig_parse(const char *text)

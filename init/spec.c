@@ -6,6 +6,7 @@
  *
  * Hosts are IP literals: a static PID 1 has no resolver it could trust. */
 #include "spec.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -42,22 +43,16 @@ static const struct proto *proto_prefix(const char *text)
 static int parse_port(const char *text, uint16_t *port, const char **why)
 {
 	unsigned long v = 0;
-	const char *p;
 
-	if (*text == '\0') {
-		*why = "missing port";
+	switch (num_parse(text, 65535, &v)) {
+	case NUM_NOT_A_NUMBER:
+		*why = *text == '\0' ? "missing port" : "port is not a number";
 		return -1;
-	}
-	for (p = text; *p; p++) {
-		if (*p < '0' || *p > '9') {
-			*why = "port is not a number";
-			return -1;
-		}
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 65535) {
-			*why = "port out of range (1-65535)";
-			return -1;
-		}
+	case NUM_TOO_BIG:
+		*why = "port out of range (1-65535)";
+		return -1;
+	case NUM_OK:
+		break;
 	}
 	if (v == 0) {
 		*why = "port out of range (1-65535)";
