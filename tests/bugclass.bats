@@ -18,20 +18,9 @@ setup() {
 	: >"$REC"
 }
 
-# tinyhold's own pid, plain or as PID 1 (TH_PID is `timeout` or `unshare`).
-th_pid() { th_pid1; }
-
 teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
-	[ -z "${BYSTANDER:-}" ] || kill -KILL "$BYSTANDER" 2>/dev/null || true
 	cleanup_tinyhold
+	[ -z "${BYSTANDER:-}" ] || kill -KILL "$BYSTANDER" 2>/dev/null || true
 }
 
 # What tinyhold calls signal N in its log (sig.c's sig_name()).
@@ -177,8 +166,8 @@ forward_all() {
 	require_root
 	start_pid1 -v -- "$BC" record "$REC"
 	wait_line '^ready' "$REC"
-	forward_all "$(th_pid1)" pid
-	kill -TERM "$(th_pid1)"
+	forward_all "$(th_pid)" pid
+	kill -TERM "$(th_pid)"
 	wait_exit 5
 	[ "$TH_STATUS" -eq 0 ]
 }
@@ -210,12 +199,7 @@ account() {
 # A bystander in tinyhold's own process group records every signal it gets:
 # none may come, whatever tinyhold forwards and whenever.
 start_with_bystander() {
-	TH_LOG="$BATS_TEST_TMPDIR/tinyhold.log"
-	TH_OUT="$BATS_TEST_TMPDIR/tinyhold.out"
-	: >"$TH_LOG"
-	timeout -s KILL "$TEST_TIMEOUT" sh -c '"$0" record bystander.log & exec "$@"' "$BC" \
-		"$TINYHOLD" "$@" >"$TH_OUT" 2>"$TH_LOG" 3>&- &
-	TH_PID=$!
+	start_wrapped sh -c '"$0" record bystander.log & exec "$@"' "$BC" "$TINYHOLD" "$@"
 	wait_until 10 grep -q '^ready' bystander.log
 	BYSTANDER=$(sed -n 's/^ready //p' bystander.log)
 }
@@ -258,8 +242,6 @@ storm_windows() {
 	wait_exit 5
 }
 
-last_restart() { sed -n 's/.*started .* (restart \([0-9]*\))$/\1/p' "$TH_LOG" | tail -n 1; }
-
 @test "real-time signals in every restart window and between fork and exec: each forwarded to the app of the moment or logged as not forwarded" {
 	storm_windows pid
 }
@@ -274,7 +256,7 @@ last_restart() { sed -n 's/.*started .* (restart \([0-9]*\))$/\1/p' "$TH_LOG" | 
 	local d
 	start_tinyhold -- sh -c 'date +%s.%N >>"$0"; exit 1' "$BATS_TEST_TMPDIR/starts"
 	wait_line '^tinyhold: restarting in 10\.000s \(restart 9\)$' "$TH_LOG" 20
-	[ "$(sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG")" = "$(printf '%s\n' \
+	[ "$(restart_lines)" = "$(printf '%s\n' \
 		'restarting now (restart 1)' 'restarting in 0.100s (restart 2)' \
 		'restarting in 0.200s (restart 3)' 'restarting in 0.400s (restart 4)' \
 		'restarting in 0.800s (restart 5)' 'restarting in 1.600s (restart 6)' \

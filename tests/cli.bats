@@ -19,23 +19,7 @@ teardown() {
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	kill_apps
 	cleanup_tinyhold
-}
-
-# kill_apps: cleanup_tinyhold SIGKILLs tinyhold, which leaves its app running
-# as an orphan. So first freeze tinyhold (it cannot restart anything then),
-# kill each app's process group (gunicorn's workers too), and let the usual
-# cleanup kill tinyhold. Under start_pid1 the namespace dies with tinyhold.
-kill_apps() {
-	local th app
-	[ -n "${TH_PID:-}" ] || return 0
-	for th in $(pgrep -P "$TH_PID"); do
-		kill -STOP "$th" 2>/dev/null || true
-		for app in $(pgrep -P "$th"); do
-			kill -KILL -- "-$app" 2>/dev/null || kill -KILL "$app" 2>/dev/null || true
-		done
-	done
 }
 
 # usage_fails LINE ARG...: `tinyhold ARG...` is bad usage: exit 2, LINE on

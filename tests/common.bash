@@ -25,32 +25,31 @@ s.close()
 PY
 }
 
-# start_tinyhold ARGS...: runs tinyhold in the background (its stderr in
-# $TH_LOG, stdout in $TH_OUT), with bats' fd 3 closed. Sets TH_PID.
-start_tinyhold() {
+# start_wrapped COMMAND...: runs COMMAND in the background (its stderr in
+# $TH_LOG, stdout in $TH_OUT), with bats' fd 3 closed. Sets TH_PID, the
+# `timeout` around it. For a COMMAND that execs tinyhold (systemd-socket-activate,
+# nt_inherit.py, valgrind), tinyhold is TH_PID's child.
+start_wrapped() {
 	TH_LOG="$BATS_TEST_TMPDIR/tinyhold.log"
 	TH_OUT="$BATS_TEST_TMPDIR/tinyhold.out"
 	: >"$TH_LOG"
 	: >"$TH_OUT"
-	timeout -s KILL "$TEST_TIMEOUT" "$TINYHOLD" "$@" >"$TH_OUT" 2>"$TH_LOG" 3>&- &
+	timeout -s KILL "$TEST_TIMEOUT" "$@" >"$TH_OUT" 2>"$TH_LOG" 3>&- &
 	TH_PID=$!
 }
+
+# start_tinyhold ARGS...: start_wrapped for tinyhold ARGS. TH_PID is the
+# `timeout` around it, which would not pass a signal on: signals for tinyhold
+# go to $(th_pid).
+start_tinyhold() { start_wrapped "$TINYHOLD" "$@"; }
 
 # start_pid1 ARGS...: the same, but tinyhold runs as PID 1 of a new pid
-# namespace. TH_PID is the unshare process; signals for tinyhold go to
-# $(th_pid1), its pid as seen from here.
-start_pid1() {
-	TH_LOG="$BATS_TEST_TMPDIR/tinyhold.log"
-	TH_OUT="$BATS_TEST_TMPDIR/tinyhold.out"
-	: >"$TH_LOG"
-	: >"$TH_OUT"
-	timeout -s KILL "$TEST_TIMEOUT" unshare --pid --fork --mount-proc --kill-child \
-		"$TINYHOLD" "$@" >"$TH_OUT" 2>"$TH_LOG" 3>&- &
-	TH_PID=$!
-}
+# namespace. TH_PID is the `timeout` around unshare; signals for tinyhold go
+# to $(th_pid), its pid as seen from here.
+start_pid1() { start_wrapped unshare --pid --fork --mount-proc --kill-child "$TINYHOLD" "$@"; }
 
-# The pid, seen from the test, of the tinyhold that start_pid1 started.
-th_pid1() {
+# th_pid: tinyhold's own pid, seen from here, whichever start_* started it.
+th_pid() {
 	local u
 	u=$(pgrep -P "$TH_PID" -x unshare || echo "$TH_PID")
 	pgrep -P "$u" | head -n 1
@@ -94,7 +93,19 @@ wait_exit() {
 }
 
 # Kills whatever a test left running. Call from teardown().
+# SIGKILLing tinyhold alone would leave its app running as an orphan. So first
+# freeze tinyhold (it cannot restart anything then), kill the process group of
+# each of its children (two instances during a reload, gunicorn's workers
+# too), then tinyhold. Under start_pid1 the namespace dies with tinyhold.
 cleanup_tinyhold() {
+	local th pg
+	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
+	if [ -n "$th" ]; then
+		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
+		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
+			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
+		done
+	fi
 	if [ -n "${TH_PID:-}" ] && kill -0 "$TH_PID" 2>/dev/null; then
 		pkill -KILL -P "$TH_PID" 2>/dev/null || true
 		kill -KILL "$TH_PID" 2>/dev/null || true
@@ -108,3 +119,50 @@ cleanup_tinyhold() {
 }
 
 require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+
+# ---- what tinyhold logged -------------------------------------------------------------
+
+# app_pid [N]: the pid of the N-th app start tinyhold logged (default: the last).
+app_pid() {
+	local pids
+	pids=$(sed -nE 's/^tinyhold: started .* as pid ([0-9]+) \(restart [0-9]+\)$/\1/p' "$TH_LOG")
+	if [ -n "${1:-}" ]; then sed -n "${1}p" <<<"$pids"; else tail -n 1 <<<"$pids"; fi
+}
+
+# last_restart: the restart count of the last app start tinyhold logged.
+last_restart() { sed -n 's/.*started .* (restart \([0-9]*\))$/\1/p' "$TH_LOG" | tail -n 1; }
+
+# restart_lines: every "restarting ..." line, with "tinyhold: " cut off.
+restart_lines() { sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG"; }
+
+# reaped_is N: tinyhold has logged N reaped orphans (with -v).
+reaped_is() { [ "$(count_lines '^tinyhold: reaped pid [0-9]+$')" -eq "$1" ]; }
+
+# ---- a process's children -------------------------------------------------------------
+
+# zombies_of PID: the zombie children of PID, as "pid stat" lines. ps reads
+# /proc from here, so this works across the pid namespace of start_pid1 too.
+zombies_of() { ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/'; }
+no_zombies_of() { [ -z "$(zombies_of "$1")" ]; }
+children_of() { ps -o pid= --ppid "$1" | wc -l; }
+
+# ---- libsystemd clients ---------------------------------------------------------------
+
+# build_sdclient NAME: from setup_file(), builds tests/sdclient/NAME.c, a tiny
+# libsystemd client, with the system cc (dynamic: it is libsystemd's code under
+# test, not ours). Prints its path, or nothing if it cannot be built.
+build_sdclient() {
+	local bin="$BATS_FILE_TMPDIR/$1"
+	if timeout 60 cc -O1 -Wall -Wextra -o "$bin" "$TESTS_DIR/sdclient/$1.c" \
+		-lsystemd 2>"$bin.err"; then
+		echo "$bin"
+	else
+		rm -f "$bin"
+	fi
+}
+
+# need_sdclient NAME: skips the test unless build_sdclient NAME worked.
+need_sdclient() {
+	[ -x "$BATS_FILE_TMPDIR/$1" ] ||
+		skip "cannot build tests/sdclient/$1.c (apt-get install libsystemd-dev): $(head -n 1 "$BATS_FILE_TMPDIR/$1.err")"
+}

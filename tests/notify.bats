@@ -9,12 +9,9 @@ load common
 
 setup_file() {
 	# libsystemd's own sd_notify(), sd_pid_notify_with_fds() and sd_watchdog_enabled(),
-	# in a tiny client built here with the system cc (dynamic: libsystemd's code is under test).
-	export SD_NOTIFY="$BATS_FILE_TMPDIR/nt_sdnotify"
-	if ! timeout 60 cc -O1 -Wall -Wextra -o "$SD_NOTIFY" "$TESTS_DIR/sdclient/nt_sdnotify.c" \
-		-lsystemd 2>"$BATS_FILE_TMPDIR/nt_sdnotify.err"; then
-		rm -f "$SD_NOTIFY"
-	fi
+	# in a tiny client built here.
+	SD_NOTIFY=$(build_sdclient nt_sdnotify)
+	export SD_NOTIFY
 }
 
 setup() {
@@ -26,51 +23,10 @@ setup() {
 
 teardown() {
 	[ -z "${LOAD_PID:-}" ] || kill -KILL "$LOAD_PID" 2>/dev/null || true
-	kill_apps
 	cleanup_tinyhold
 }
 
-# kill_apps: freeze tinyhold (nothing restarts then) and kill the process group of
-# each of its children (two instances during a reload), before cleanup_tinyhold
-# SIGKILLs tinyhold itself. Under start_pid1 the namespace dies with tinyhold.
-kill_apps() {
-	local th app
-	[ -n "${TH_PID:-}" ] || return 0
-	for th in $(pgrep -P "$TH_PID"); do
-		kill -STOP "$th" 2>/dev/null || true
-		for app in $(pgrep -P "$th"); do
-			kill -KILL -- "-$app" 2>/dev/null || kill -KILL "$app" 2>/dev/null || true
-		done
-	done
-}
-
 # ---- helpers ------------------------------------------------------------------------
-
-need_sdclient() {
-	[ -x "$SD_NOTIFY" ] ||
-		skip "cannot build the libsystemd client: $(head -n 1 "$BATS_FILE_TMPDIR/nt_sdnotify.err")"
-}
-
-# start_wrapped COMMAND...: like start_tinyhold, for a command that execs tinyhold
-# (systemd-socket-activate, nt_inherit.py), so that tinyhold is TH_PID's child.
-start_wrapped() {
-	TH_LOG="$BATS_TEST_TMPDIR/tinyhold.log"
-	TH_OUT="$BATS_TEST_TMPDIR/tinyhold.out"
-	: >"$TH_LOG"
-	: >"$TH_OUT"
-	timeout -s KILL "$TEST_TIMEOUT" "$@" >"$TH_OUT" 2>"$TH_LOG" 3>&- &
-	TH_PID=$!
-}
-
-# th: tinyhold's pid as seen from here (TH_PID is the `timeout` around it).
-th() { th_pid1; }
-
-# app_pid [N]: the pid of the N-th app start tinyhold logged (default: the last).
-app_pid() {
-	local pids
-	pids=$(sed -nE 's/^tinyhold: started .* as pid ([0-9]+) \(restart [0-9]+\)$/\1/p' "$TH_LOG")
-	if [ -n "${1:-}" ]; then sed -n "${1}p" <<<"$pids"; else tail -n 1 <<<"$pids"; fi
-}
 
 # says PATTERN [SECONDS]: waits until the app's stdout ($TH_OUT) has a line matching PATTERN.
 says() { wait_line "$1" "$TH_OUT" "${2:-10}"; }
@@ -84,9 +40,6 @@ field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 # nfds PID, memfds PID: how many fds a process holds, and how many of them are memfds.
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 memfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -lname '/memfd:*' | wc -l; }
-
-# restart_lines: every "restarting ..." line, with "tinyhold: " cut off.
-restart_lines() { sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG"; }
 
 # dropped PID WHY: the one rate-limited warning for the first datagram dropped.
 dropped() {
@@ -126,7 +79,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 }
 
 @test "libsystemd: READY=1, STATUS=, WATCHDOG=1; sd_watchdog_enabled() agrees after every restart" {
-	need_sdclient
+	need_sdclient nt_sdnotify
 	# Each run pings 8 times a quarter period apart (two periods), exits 1 twice, then 0.
 	local pid
 	start_tinyhold --watchdog 0.2 -- "$SD_NOTIFY" hello 8
@@ -235,7 +188,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	wait_line '^tinyhold: started .* \(restart 1\)$'
 	says '^pid [0-9]+: env .*TINYHOLD_RESTARTS=1'
 	grep -qE '^tinyhold: pid [0-9]+ status: five fds$' "$TH_LOG"
-	[ "$(memfds "$(th)")" -eq 0 ]
+	[ "$(memfds "$(th_pid)")" -eq 0 ]
 	[ "$(field LISTEN_FDS "$(env_line 2)")" = "" ]
 	run -1 grep dropped "$TH_LOG"
 }
@@ -248,7 +201,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	says '^pid [0-9]+: env .*TINYHOLD_RESTARTS=1'
 	grep -qE 'status: after$' "$TH_LOG"
 	grep -qE '^tinyhold: pid [0-9]+ stored fds with a bad FDNAME; storing them as stored$' "$TH_LOG"
-	[ "$(memfds "$(th)")" -ge 1 ]	# the second start stores a fresh memfd too
+	[ "$(memfds "$(th_pid)")" -ge 1 ]	# the second start stores a fresh memfd too
 	[ "$(field LISTEN_FDS "$(env_line 2)")" = "1" ]
 	[ "$(field LISTEN_FDNAMES "$(env_line 2)")" = "stored" ]
 }
@@ -257,7 +210,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	local before th
 	start_tinyhold --fdstore-max 2 -- "$APP" await:go 'fds:300:FDSTORE=1\nFDNAME=many' '[=0]exit:1' env hang
 	wait_line '^tinyhold: started .* \(restart 0\)$'
-	th=$(th)
+	th=$(th_pid)
 	before=$(nfds "$th")
 	touch go
 	says '^pid [0-9]+: sent 253 fds$'
@@ -275,7 +228,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	start_tinyhold --fdstore-max 200 -- "$APP" await:go 'fds:100:FDSTORE=1\nFDNAME=lots' \
 		'notify:STATUS=after' hang
 	wait_line '^tinyhold: started .* \(restart 0\)$'
-	th=$(th)
+	th=$(th_pid)
 	before=$(nfds "$th")
 	prlimit --pid "$th" --nofile=$((before + 20)):
 	touch go
@@ -297,7 +250,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	[ -n "$pid" ]
 	dropped "$pid" 'not from the app'
 	[[ "$out" == *"sent 3 fds"* ]]
-	[ "$(memfds "$(th)")" -eq 0 ]
+	[ "$(memfds "$(th_pid)")" -eq 0 ]
 	run -1 grep -E 'ready|intruder' "$TH_LOG"
 }
 
@@ -307,7 +260,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	start_tinyhold --fdstore-max 8 -p "127.0.0.1:$port" -- "$APP" serve await:go flood:10000 \
 		trickle:0.05:400 hang
 	wait_port "$port"
-	th=$(th)
+	th=$(th_pid)
 	before=$(nfds "$th")
 	touch go
 	says '^pid [0-9]+: flooded 10000$' 30
@@ -390,11 +343,11 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 # ---- the fd store ------------------------------------------------------------------------
 
 @test "a memfd counter survives 100 crashes (libsystemd, --backoff-max 0); the store holds it once" {
-	need_sdclient
+	need_sdclient nt_sdnotify
 	local th fd
 	start_tinyhold -q --backoff-max 0 --fdstore-max 4 -- "$SD_NOTIFY" counter 100
 	says '^count 100 fds 1$' 30
-	th=$(th)
+	th=$(th_pid)
 	[ "$(memfds "$th")" -eq 1 ]
 	fd=$(find "/proc/$th/fd" -mindepth 1 -lname '/memfd:state*' -printf '%f\n')
 	[ "$(od -An -t u8 "/proc/$th/fd/$fd" | tr -d ' ')" = 100 ]
@@ -410,7 +363,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	[ "${lines[0]}" = "stored by pid $(app_pid 1)" ]
 	[ "${lines[1]}" = "still here, pid $(app_pid 2) restart 1" ]
 	grep -qE "^tinyhold: pid $(app_pid 1) died of SIGABRT" "$TH_LOG"
-	[ "$(find "/proc/$(th)/fd" -mindepth 1 -lname 'socket:*' | wc -l)" -eq 2 ]	# notify + listener
+	[ "$(find "/proc/$(th_pid)/fd" -mindepth 1 -lname 'socket:*' | wc -l)" -eq 2 ]	# notify + listener
 }
 
 @test "stored fds follow the held sockets; the default name is 'stored'; FDSTOREREMOVE=1 drops by name" {
@@ -426,7 +379,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	[ "$(field LISTEN_FDS "$(env_line 3)")" = 3 ]
 	[ "$(field LISTEN_FDNAMES "$(env_line 3)")" = web:keep:stored ]
 	[ "$(field fds "$(env_line 3)")" = 0,1,2,3,4,5 ]
-	[ "$(memfds "$(th)")" -eq 2 ]
+	[ "$(memfds "$(th_pid)")" -eq 2 ]
 }
 
 @test "fds beyond --fdstore-max are closed with a warning" {
@@ -434,7 +387,7 @@ http() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1/"; }
 	says '^pid [0-9]+: env .*TINYHOLD_RESTARTS=1'
 	grep -qx 'tinyhold: fd store full (--fdstore-max 2): closed 1 fd(s)' "$TH_LOG"
 	[ "$(field LISTEN_FDNAMES "$(env_line 2)")" = a:b ]
-	[ "$(memfds "$(th)")" -eq 2 ]
+	[ "$(memfds "$(th_pid)")" -eq 2 ]
 }
 
 @test "the two ends of a pipe are two open files: both are stored" {
@@ -461,7 +414,7 @@ reload_under_load() {
 	port=$(free_port)
 	"$1" --reload-signal HUP -t 5 -p "127.0.0.1:$port" -- "$RELOADER" --delay 0.3
 	wait_line '^tinyhold: pid [0-9]+ is ready$'
-	th=$(th)
+	th=$(th_pid)
 	timeout 30 "$BIN/nt_load.py" --busy load.busy --until load.stop "$port" 20 >load.out 2>load.err 3>&- &
 	LOAD_PID=$!
 	wait_until 10 test -e load.busy
@@ -495,7 +448,7 @@ reload_under_load() {
 	# Each old instance takes 3 s to drain after SIGTERM; the five reloads take about 2 s.
 	start_tinyhold --reload-signal HUP -t 10 -p "127.0.0.1:$port" -- "$RELOADER" --delay 0.2 --linger 3
 	wait_line '^tinyhold: pid [0-9]+ is ready$'
-	th=$(th)
+	th=$(th_pid)
 	for i in 1 2 3 4 5; do
 		kill -HUP "$th"
 		# Done, or refused while too many old instances still stop: either is fair.
@@ -516,7 +469,7 @@ reload_under_load() {
 		"$RELOADER" --delay 0 --no-ready-from 1
 	wait_line '^tinyhold: pid [0-9]+ is ready$'
 	old=$(app_pid)
-	kill -HUP "$(th)"
+	kill -HUP "$(th_pid)"
 	wait_line '^tinyhold: reloading: started pid [0-9]+, waiting up to 0\.500s for READY=1$'
 	new=$(sed -nE 's/^tinyhold: reloading: started pid ([0-9]+),.*/\1/p' "$TH_LOG")
 	wait_line "^tinyhold: reload failed: pid $new not ready within 0\\.500s; keeping pid $old\$"
@@ -532,13 +485,13 @@ reload_under_load() {
 	start_tinyhold --reload-signal HUP -p "127.0.0.1:$port" -- "$RELOADER" --delay 0 --crash-from 1
 	wait_line '^tinyhold: pid [0-9]+ is ready$'
 	old=$(app_pid)
-	kill -HUP "$(th)"
+	kill -HUP "$(th_pid)"
 	wait_line "reload failed: the new instance ended before READY=1; keeping pid $old\$"
 	grep -qE '^tinyhold: new pid [0-9]+ exited with status 3 after 0\.[0-9]{3}s$' "$TH_LOG"
 	[ "$(http "$port")" = "pid $old" ]
 	# A later reload still works.
 	rm nt_instances
-	kill -HUP "$(th)"
+	kill -HUP "$(th_pid)"
 	wait_until 10 reloads_at_least 1
 }
 
@@ -548,9 +501,9 @@ reload_under_load() {
 		"$RELOADER" --delay 0 --no-ready-from 1
 	wait_line '^tinyhold: pid [0-9]+ is ready$'
 	old=$(app_pid)
-	kill -USR2 "$(th)"
+	kill -USR2 "$(th_pid)"
 	wait_line '^tinyhold: reloading: started pid'
-	kill -USR1 "$(th)"
+	kill -USR1 "$(th_pid)"
 	says "^pid $old got SIGUSR1\$"
 	wait_line 'reload failed: pid [0-9]+ not ready'
 	run -1 grep SIGUSR2 "$TH_OUT"
@@ -561,11 +514,11 @@ reload_under_load() {
 	start_tinyhold --reload-signal HUP -p "127.0.0.1:$(free_port)" -- "$RELOADER" --delay 0 --no-ready-from 1
 	wait_line '^tinyhold: pid [0-9]+ is ready$'
 	old=$(app_pid)
-	kill -HUP "$(th)"
+	kill -HUP "$(th_pid)"
 	wait_line '^tinyhold: reloading: started pid'
 	new=$(sed -nE 's/^tinyhold: reloading: started pid ([0-9]+),.*/\1/p' "$TH_LOG")
 	says "^pid $new instance 1 up\$"
-	kill -TERM "$(th)"
+	kill -TERM "$(th_pid)"
 	wait_exit 5
 	[ "$TH_STATUS" -eq 0 ]
 	grep -qx "pid $old got SIGTERM" "$TH_OUT"
@@ -595,7 +548,7 @@ reload_under_load() {
 	[ "$(field fd "$reply")" = 3 ]
 	[ "$(field fd "$(converse "$other")")" = 4 ]
 	[ "$(field LISTEN_PID "$reply")" = "$(field pid "$reply")" ]
-	[ "$(th)" != "$(field LISTEN_PID "$reply")" ]
+	[ "$(th_pid)" != "$(field LISTEN_PID "$reply")" ]
 }
 
 @test "LISTEN_PID=1 given to tinyhold (as podman passes) is adopted before the -p sockets" {
@@ -655,10 +608,10 @@ reload_under_load() {
 }
 
 @test "as PID 1: the memfd counter survives 100 crashes" {
-	need_sdclient
+	need_sdclient nt_sdnotify
 	start_pid1 -q --backoff-max 0 --fdstore-max 4 -- "$SD_NOTIFY" counter 100
 	says '^count 100 fds 1$' 30
-	[ "$(memfds "$(th_pid1)")" -eq 1 ]
+	[ "$(memfds "$(th_pid)")" -eq 1 ]
 }
 
 @test "as PID 1: the watchdog fires and the app is restarted" {

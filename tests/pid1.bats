@@ -12,19 +12,7 @@ setup() {
 	: >"$ECHO_LOG"
 }
 
-# Kills what is left: tinyhold as PID 1 takes its namespace with it, but a
-# plain tinyhold's app outlives a SIGKILL.
-teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid1 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
-	cleanup_tinyhold
-}
+teardown() { cleanup_tinyhold; }
 
 @test "tinyhold is pid 1 inside, and the app's parent" {
 	start_pid1 -r never -- sh -c 'echo "pid=$$ ppid=$PPID"; grep "^PPid:" /proc/$$/status
@@ -53,7 +41,7 @@ teardown() {
 	start_pid1 -t 5 -- "$BIN/sv_sigecho.py" "$ECHO_LOG" --stop exit:0
 	wait_line '^ready' "$ECHO_LOG"
 	t0=$(date +%s%N)
-	kill -TERM "$(th_pid1)"
+	kill -TERM "$(th_pid)"
 	wait_exit 5
 	t1=$(date +%s%N)
 	[ "$TH_STATUS" -eq 0 ]
@@ -66,13 +54,13 @@ teardown() {
 @test "SIGTERM from outside: the namespace ends with the app's own status (42, 143)" {
 	start_pid1 -- "$BIN/sv_sigecho.py" "$ECHO_LOG" --stop exit:42
 	wait_line '^ready' "$ECHO_LOG"
-	kill -TERM "$(th_pid1)"
+	kill -TERM "$(th_pid)"
 	wait_exit 5
 	[ "$TH_STATUS" -eq 42 ]
 
 	start_pid1 -- sleep 100
 	wait_line 'started sleep as pid'
-	kill -TERM "$(th_pid1)"
+	kill -TERM "$(th_pid)"
 	wait_exit 5
 	[ "$TH_STATUS" -eq 143 ]
 }
@@ -80,7 +68,7 @@ teardown() {
 @test "an app that ignores SIGTERM is SIGKILLed after -t 1 as PID 1 too" {
 	start_pid1 -t 1 -- "$BIN/sv_sigecho.py" "$ECHO_LOG" --stop ignore
 	wait_line '^ready' "$ECHO_LOG"
-	kill -TERM "$(th_pid1)"
+	kill -TERM "$(th_pid)"
 	wait_exit 5
 	[ "$TH_STATUS" -eq 124 ]
 	grep -qE '^tinyhold: pid [0-9]+ did not stop within 1\.000s; killing its process group$' "$TH_LOG"
@@ -90,7 +78,7 @@ teardown() {
 	local th app
 	start_pid1 -- sleep 100
 	wait_line 'started sleep as pid'
-	th=$(th_pid1)
+	th=$(th_pid)
 	app=$(pgrep -P "$th")
 	[ "$(readlink "/proc/$th/cwd")" = / ]
 	[ "$(readlink "/proc/$app/cwd")" = "$BATS_TEST_TMPDIR" ]
@@ -100,7 +88,7 @@ teardown() {
 	local th
 	start_tinyhold -- sleep 100
 	wait_line 'started sleep as pid'
-	th=$(th_pid1)	# also finds a plain tinyhold
+	th=$(th_pid)
 	[ "$(readlink "/proc/$th/cwd")" = / ]
 	[ "$(readlink "/proc/$(pgrep -P "$th")/cwd")" = "$BATS_TEST_TMPDIR" ]
 }
@@ -109,7 +97,7 @@ teardown() {
 	local sig th
 	start_pid1 -- "$BIN/sv_sigecho.py" "$ECHO_LOG"
 	wait_line '^ready' "$ECHO_LOG"
-	th=$(th_pid1)
+	th=$(th_pid)
 	for sig in HUP USR1 WINCH RTMIN+3; do
 		kill -s "$sig" "$th"
 		wait_line "^$(kill -l "$sig")\$" "$ECHO_LOG" 5

@@ -12,18 +12,7 @@ setup() {
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=1}"
 }
 
-# Kills what a SIGKILLed plain tinyhold leaves behind: its app's process group.
-teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid1 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
-	cleanup_tinyhold
-}
+teardown() { cleanup_tinyhold; }
 
 # A port below 1024 that is free on 127.0.0.1 now; random, so that parallel runs differ.
 free_low_port() {
@@ -66,7 +55,7 @@ expect_identity() {
 	[ "$output" = "uid=$uid gid=$gid" ]
 	# The socket is tinyhold's, and tinyhold is still root.
 	[[ "$(ss -Hltnp "sport = :$PORT")" == *'"tinyhold"'* ]]
-	[ "$(ps -o uid= -p "$(th_pid1)" | xargs)" = 0 ]
+	[ "$(ps -o uid= -p "$(th_pid)" | xargs)" = 0 ]
 }
 
 @test "-u nobody: the app runs as nobody, cannot setuid(0), and serves on a port below 1024" {

@@ -10,30 +10,11 @@ setup() {
 	DONE="$BATS_TEST_TMPDIR/done"
 }
 
-# tinyhold's own pid (TH_PID is the `timeout` around it); th_pid1 finds both kinds.
-th_pid() { th_pid1; }
-
-# Kills what a SIGKILLed plain tinyhold leaves behind: its app's process group,
-# and the long-lived orphan of a test, if any.
+# Also kills the long-lived orphan of a test, if any.
 teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
 	cleanup_tinyhold
 	[ -z "${ORPHAN:-}" ] || kill -KILL "$ORPHAN" 2>/dev/null || true
 }
-
-# zombies_of PID: the zombie children of PID, as "pid stat" lines. ps reads
-# /proc from here, so this works across the pid namespace of start_pid1 too.
-zombies_of() { ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/'; }
-no_zombies_of() { [ -z "$(zombies_of "$1")" ]; }
-children_of() { ps -o pid= --ppid "$1" | wc -l; }
-reaped_is() { [ "$(count_lines '^tinyhold: reaped pid [0-9]+$')" -eq "$1" ]; }
 
 # expect_orphans_reaped TH N: N orphans came to TH, were reaped, and only the app is left.
 expect_orphans_reaped() {
@@ -51,7 +32,7 @@ expect_orphans_reaped() {
 @test "as PID 1: 50 double-forked orphans are reaped: no zombie is left" {
 	start_pid1 -v -- "$BIN/sv_orphaner.py" double 50 "$DONE"
 	wait_until 10 test -s "$DONE"
-	expect_orphans_reaped "$(th_pid1)" 50
+	expect_orphans_reaped "$(th_pid)" 50
 }
 
 # The app leaves 20 `sleep 0.1` grandchildren through `sh -c 'sleep 0.1 &'`.
@@ -67,7 +48,7 @@ SH_ORPHANS='for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sh -
 @test "as PID 1: the grandchildren of sh -c 'sleep 0.1 &' are reaped" {
 	start_pid1 -v -- sh -c "$SH_ORPHANS" "$DONE"
 	wait_until 10 test -s "$DONE"
-	expect_orphans_reaped "$(th_pid1)" 20
+	expect_orphans_reaped "$(th_pid)" 20
 }
 
 ppid_of() { sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status"; }
@@ -84,7 +65,7 @@ ppid_is() { [ "$(ppid_of "$1")" = "$2" ]; }
 	start_pid1 -- sh -c '(sleep 1000 & echo $! >"$0"); exec sleep 1000' "$BATS_TEST_TMPDIR/orphan"
 	wait_until 10 test -s orphan
 	# Seen from here, tinyhold's children are the app and the orphan, both sleeping.
-	wait_until 5 eval '[ "$(ps -o comm= --ppid "$(th_pid1)" | tr "\n" " ")" = "sleep sleep " ]'
+	wait_until 5 eval '[ "$(ps -o comm= --ppid "$(th_pid)" | tr "\n" " ")" = "sleep sleep " ]'
 }
 
 @test "an orphan that keeps running after the app exits does not keep tinyhold from exiting" {

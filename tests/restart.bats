@@ -10,19 +10,7 @@ setup() {
 	ulimit -c 0	# the demo server abort()s
 }
 
-# tinyhold's own pid (TH_PID is the `timeout` around it); th_pid1 finds both kinds.
-th_pid() { th_pid1; }
-
-# Kills what a SIGKILLed plain tinyhold leaves behind: its app's process group.
 teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
 	cleanup_tinyhold
 	[ -z "${LEFTOVER:-}" ] || kill -KILL "$LEFTOVER" 2>/dev/null || true
 }
@@ -32,9 +20,6 @@ listen_inode() { ss -Hltne "sport = :$1" | grep -o 'ino:[0-9]*'; }
 listen_users() { ss -Hltnp "sport = :$1" | grep -o 'users:.*'; }
 
 get() { timeout 5 curl -fsS "http://127.0.0.1:$1$2"; }
-
-# restart_lines: every "restarting ..." line, with "tinyhold: " cut off.
-restart_lines() { sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG"; }
 
 @test "on-failure restarts a crashed app on the same socket: the port stays bound, a new pid answers" {
 	local port pid0 ino

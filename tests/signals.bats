@@ -12,22 +12,7 @@ setup() {
 	: >"$ECHO_LOG"
 }
 
-# tinyhold's own pid: start_tinyhold's TH_PID is the `timeout` around it, which
-# would not pass USR1 on. th_pid1 finds it for both kinds of start.
-th_pid() { th_pid1; }
-
-# Kills what a SIGKILLed plain tinyhold leaves behind: its app's process group.
-teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
-	cleanup_tinyhold
-}
+teardown() { cleanup_tinyhold; }
 
 sig_num() { kill -l "$1"; }
 
@@ -71,7 +56,7 @@ FORWARDED=(HUP USR1 USR2 WINCH RTMIN+3 RTMAX)
 @test "as PID 1: forwards HUP, USR1, USR2, WINCH, SIGRTMIN+3 and SIGRTMAX to the app" {
 	start_pid1 -- "$BIN/sv_sigecho.py" "$ECHO_LOG"
 	wait_line '^ready' "$ECHO_LOG"
-	forward_each "$(th_pid1)" "${FORWARDED[@]}" TERM
+	forward_each "$(th_pid)" "${FORWARDED[@]}" TERM
 	wait_exit 5
 	[ "$TH_STATUS" -eq 0 ]
 	[ "$(recorded)" = "$(expected_numbers "${FORWARDED[@]}" TERM)" ]
@@ -261,11 +246,7 @@ CLEAN=$'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000'
 }
 
 @test "ignored and blocked signals from the parent still reach the app as forwarded signals" {
-	TH_LOG="$BATS_TEST_TMPDIR/tinyhold.log"
-	TH_OUT="$BATS_TEST_TMPDIR/tinyhold.out"
-	timeout -s KILL 20 "$BIN/sv_sigexec.py" "$TINYHOLD" -- "$BIN/sv_sigecho.py" "$ECHO_LOG" \
-		>"$TH_OUT" 2>"$TH_LOG" 3>&- &
-	TH_PID=$!
+	TEST_TIMEOUT=20 start_wrapped "$BIN/sv_sigexec.py" "$TINYHOLD" -- "$BIN/sv_sigecho.py" "$ECHO_LOG"
 	wait_line '^ready' "$ECHO_LOG"
 	# sv_sigexec.py execs tinyhold: TH_PID is the timeout, its child tinyhold.
 	forward_each "$(th_pid)" HUP USR2 INT
@@ -320,7 +301,7 @@ CLEAN=$'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000'
 	local th
 	start_pid1 --backoff-max 0 -- sh -c 'exit 1'
 	wait_line 'started sh as pid'
-	th=$(th_pid1)
+	th=$(th_pid)
 	wait_line 'restarting now \(restart 50\)'
 	kill -TERM "$th"
 	wait_exit 3

@@ -10,13 +10,9 @@
 load common
 
 setup_file() {
-	# libsystemd's own sd_listen_fds_with_names(), in a tiny client built here
-	# with the system cc (dynamic: it is libsystemd's code under test, not ours).
-	export SD_NAMES="$BATS_FILE_TMPDIR/sd_names"
-	if ! timeout 60 cc -O1 -Wall -Wextra -o "$SD_NAMES" "$TESTS_DIR/sdclient/sd_names.c" \
-		-lsystemd 2>"$BATS_FILE_TMPDIR/sd_names.err"; then
-		rm -f "$SD_NAMES"
-	fi
+	# libsystemd's own sd_listen_fds_with_names(), in a tiny client built here.
+	SD_NAMES=$(build_sdclient sd_names)
+	export SD_NAMES
 }
 
 setup() {
@@ -25,24 +21,8 @@ setup() {
 }
 
 teardown() {
-	kill_apps
 	cleanup_tinyhold
 	rm -rf "$SOCK_DIR"
-}
-
-# kill_apps: cleanup_tinyhold SIGKILLs tinyhold, which leaves its app running
-# as an orphan. So first freeze tinyhold (it cannot restart anything then),
-# kill each app's process group (gunicorn's workers too), and let the usual
-# cleanup kill tinyhold. Under start_pid1 the namespace dies with tinyhold.
-kill_apps() {
-	local th app
-	[ -n "${TH_PID:-}" ] || return 0
-	for th in $(pgrep -P "$TH_PID"); do
-		kill -STOP "$th" 2>/dev/null || true
-		for app in $(pgrep -P "$th"); do
-			kill -KILL -- "-$app" 2>/dev/null || kill -KILL "$app" 2>/dev/null || true
-		done
-	done
 }
 
 # ---- helpers ------------------------------------------------------------------------
@@ -75,12 +55,6 @@ hello() {
 
 # listening_tcp PORT: ss's local address column for the TCP listener on PORT.
 listening_tcp() { ss -Hltn "sport = :$1" | awk '{ print $4 }'; }
-
-# app_pid: the pid of the app tinyhold reported it started last.
-app_pid() { sed -nE 's/.*started .* as pid ([0-9]+) .*/\1/p' "$TH_LOG" | tail -n 1; }
-
-# th_self: tinyhold's own pid under start_tinyhold (TH_PID is its timeout).
-th_self() { pgrep -P "$TH_PID" | head -n 1; }
 
 # reports_at_least N FILE: FILE holds N complete sk_fdreport blocks.
 reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
@@ -409,7 +383,7 @@ except OSError as e:
 	cd /
 	wait_line '^end$' "$r"
 	expect cwd "$dir" "$(cat "$r")"
-	th=$(th_self)
+	th=$(th_pid)
 	[ -n "$th" ]
 	[ "$(readlink "/proc/$th/cwd")" = / ]
 }
@@ -431,7 +405,7 @@ except OSError as e:
 }
 
 @test "libsystemd: sd_listen_fds_with_names() sees the sockets and names" {
-	[ -x "$SD_NAMES" ] || skip "cannot build tests/sdclient/sd_names.c (apt-get install libsystemd-dev): $(head -n 1 "$BATS_FILE_TMPDIR/sd_names.err")"
+	need_sdclient sd_names
 	local p1 p2 name="tinyhold-sk-$$-$RANDOM"
 	p1=$(free_port) p2=$(free_port)
 	run -0 --separate-stderr timeout 10 "$TINYHOLD" -p "web=$p1" -p "dns=udp:[::1]:$p2" \
@@ -443,7 +417,7 @@ except OSError as e:
 }
 
 @test "libsystemd: no sockets means sd_listen_fds() is 0, even with stale LISTEN_* given" {
-	[ -x "$SD_NAMES" ] || skip "cannot build tests/sdclient/sd_names.c (apt-get install libsystemd-dev)"
+	need_sdclient sd_names
 	LISTEN_FDS=1 LISTEN_PID=$$ run -0 --separate-stderr timeout 10 "$TINYHOLD" -- "$SD_NAMES" 3</etc/hostname
 	[ "$output" = "count 0" ]
 }

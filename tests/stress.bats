@@ -21,20 +21,9 @@ setup() {
 	ulimit -c 0
 }
 
-# tinyhold's own pid, plain or as PID 1 (TH_PID is `timeout` or `unshare`).
-th_pid() { th_pid1; }
-
 teardown() {
-	local th pg
 	[ -z "${CLIENT:-}" ] || kill -KILL "$CLIENT" 2>/dev/null || true
 	[ -z "${STORM:-}" ] || kill -KILL "$STORM" 2>/dev/null || true
-	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true	# no restart while we clean up
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
 	cleanup_tinyhold
 }
 
@@ -44,14 +33,8 @@ say() { echo "# $*" >&3; }
 fd_list() { ls "/proc/$1/fd" | sort -n | tr '\n' ' '; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-last_restart() { sed -n 's/.*started .* (restart \([0-9]*\))$/\1/p' "$TH_LOG" | tail -n 1; }
 restart_beyond() { [ "$(last_restart)" -gt "$1" ]; }
-reaped_count() { count_lines '^tinyhold: reaped pid [0-9]+$'; }
-reaped_is() { [ "$(reaped_count)" -eq "$1" ]; }
-children_of() { ps -o pid= --ppid "$1" | wc -l; }
 children_are() { [ "$(children_of "$1")" -eq "$2" ]; }
-zombies_of() { ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/' | wc -l; }
-no_zombies_of() { [ "$(zombies_of "$1")" -eq 0 ]; }
 
 @test "10,000 crash-restarts: tinyhold's fds and RSS end as after the first restart, no connection refused" {
 	local port th fds1 rss1 fds2 rss2 t0 ms
@@ -121,7 +104,7 @@ orphans_released() {
 	require_root
 	start_pid1 -v -- "$ST" orphans "$ORPHANS" ready app.log
 	wait_until 60 test -s ready
-	orphans_released "$(th_pid1)"
+	orphans_released "$(th_pid)"
 }
 
 @test "100,000 USR1 and real-time signals during a restart storm: tinyhold keeps restarting, SIGTERM stops all within -t" {

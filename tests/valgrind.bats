@@ -26,14 +26,6 @@ setup() {
 VG=(valgrind --leak-check=full --track-fds=yes --error-exitcode=1)
 
 teardown() {
-	local th pg
-	th=$([ -n "${TH_PID:-}" ] && th_pid1 2>/dev/null || true)
-	if [ -n "$th" ]; then
-		kill -STOP "$th" 2>/dev/null || true
-		for pg in $(ps -o pgid= --ppid "$th" 2>/dev/null | sort -u); do
-			[ "$pg" -gt 1 ] && kill -KILL -- "-$pg" 2>/dev/null || true
-		done
-	fi
 	cleanup_tinyhold
 	# Shown by bats only when the test failed.
 	for f in "${VG_DIR:-/nonexistent}"/vg.*.log; do
@@ -43,14 +35,7 @@ teardown() {
 }
 
 # vg_start ARGS...: tinyhold under valgrind in the background, like start_tinyhold.
-vg_start() {
-	TH_LOG="$BATS_TEST_TMPDIR/tinyhold.log"
-	TH_OUT="$BATS_TEST_TMPDIR/tinyhold.out"
-	: >"$TH_LOG"
-	timeout -s KILL "$TEST_TIMEOUT" "${VG[@]}" --log-file="$VG_DIR/vg.%p.log" \
-		"$VG_TINYHOLD" "$@" >"$TH_OUT" 2>"$TH_LOG" 3>&- &
-	TH_PID=$!
-}
+vg_start() { start_wrapped "${VG[@]}" --log-file="$VG_DIR/vg.%p.log" "$VG_TINYHOLD" "$@"; }
 
 # vg_run STATUS ARGS...: tinyhold under valgrind in the foreground; its status must be STATUS.
 vg_run() {
@@ -94,7 +79,7 @@ vg_ok() {
 	wait_line 'started .* \(restart 1\)$' "$TH_LOG" 30
 	run -0 timeout 10 curl -fsS "http://127.0.0.1:$port/"
 	[[ "$output" == *"(restart 1)"* ]]
-	kill -TERM "$(th_pid1)"
+	kill -TERM "$(th_pid)"
 	wait_exit 30
 	[ "$TH_STATUS" -eq 143 ]
 	rm -f "$sock"
@@ -105,7 +90,7 @@ vg_ok() {
 	local th s
 	vg_start -v -- "$BIN/sv_sigecho.py" "$ECHO_LOG"
 	wait_line '^ready' "$ECHO_LOG" 30
-	th=$(th_pid1)
+	th=$(th_pid)
 	for s in HUP USR1 RTMIN+3; do
 		kill -s "$s" "$th"
 		wait_line "^$(kill -l "$s")\$" "$ECHO_LOG" 10
@@ -121,7 +106,7 @@ vg_ok() {
 @test "valgrind: a stop signal, an app that ignores it, and the SIGKILL of its group after -t" {
 	vg_start -t 0.5 -- "$BIN/sv_sigecho.py" "$ECHO_LOG" --stop ignore
 	wait_line '^ready' "$ECHO_LOG" 30
-	kill -TERM "$(th_pid1)"
+	kill -TERM "$(th_pid)"
 	wait_exit 30
 	[ "$TH_STATUS" -eq 124 ]
 	grep -q 'did not stop within 0.500s' "$TH_LOG"
@@ -149,8 +134,8 @@ vg_ok() {
 @test "valgrind: 20 orphans and 10 leftovers in the app's group are reaped" {
 	vg_start -v -- "$BIN/sv_orphaner.py" double 20 "$BATS_TEST_TMPDIR/done"
 	wait_until 30 test -s "$BATS_TEST_TMPDIR/done"
-	wait_until 30 eval '[ "$(count_lines "^tinyhold: reaped pid")" -eq 20 ]'
-	kill -TERM "$(th_pid1)"
+	wait_until 30 reaped_is 20
+	kill -TERM "$(th_pid)"
 	wait_exit 30
 	[ "$TH_STATUS" -eq 0 ]
 	vg_ok 0
