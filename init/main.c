@@ -61,6 +61,8 @@ struct instance {
 struct retiree {
 	pid_t pgid;
 	int64_t kill_at_ms;	/* -1 once SIGKILL was sent */
+	int64_t forget_at_ms;	/* after SIGKILL: give up on leftovers stuck in D state */
+	bool leader_reaped;	/* then no SIGCHLD may come for the rest: poll */
 };
 
 struct tinyhold {
@@ -296,12 +298,12 @@ static size_t prepare_fds(struct tinyhold *t)
 	return n;
 }
 
-/* 0, or -errno if fork() failed. */
-static int spawn_instance(struct tinyhold *t, struct instance *in)
+/* 0, or -errno if it could not be started. take_tty: it gets the terminal's foreground. */
+static int spawn_instance(struct tinyhold *t, struct instance *in, bool take_tty)
 {
 	size_t n = prepare_fds(t);
 	pid_t pid = spawn_start(&t->spawn, t->pass_fds, n, t->pass_names, t->sup.restarts,
-				&in->errfd);
+				take_tty, &in->errfd);
 
 	in->exec_failed = false;
 	if (pid < 0) {
@@ -316,10 +318,10 @@ static int spawn_instance(struct tinyhold *t, struct instance *in)
 
 static void start_app(struct tinyhold *t)
 {
-	int r = spawn_instance(t, &t->app);
+	int r = spawn_instance(t, &t->app, true);
 
 	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "cannot fork; retrying in %d ms", FORK_RETRY_MS);
+		log_msg(LOG_ERROR, -r, "cannot start the app; retrying in %d ms", FORK_RETRY_MS);
 		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
 		return;
 	}
@@ -372,9 +374,11 @@ static void retire(struct tinyhold *t, struct instance *in, int signo)
 	if (in->pid > 0 && signo > 0)
 		send_to(t, in->pid, signo);
 	if (t->nretirees < RETIREES_MAX) {
-		t->retirees[t->nretirees].pgid = in->pgid;
-		t->retirees[t->nretirees].kill_at_ms = now_ms() + t->cfg.stop_timeout_ms;
-		t->nretirees++;
+		struct retiree *r = &t->retirees[t->nretirees++];
+		r->pgid = in->pgid;
+		r->kill_at_ms = now_ms() + t->cfg.stop_timeout_ms;
+		r->forget_at_ms = -1;
+		r->leader_reaped = in->pid == 0;	/* discard(): already reaped */
 	} else if (in->pgid > 0) {
 		(void)kill(-in->pgid, SIGKILL);	/* no slot to wait in: no grace */
 	}
@@ -410,6 +414,11 @@ static void tend_retirees(struct tinyhold *t, int64_t now)
 			log_warn("old process group %d did not stop in time; killing it", (int)r->pgid);
 			(void)kill(-r->pgid, SIGKILL);
 			r->kill_at_ms = -1;
+			r->forget_at_ms = now + DRAIN_TIMEOUT_MS;
+		} else if (r->forget_at_ms >= 0 && now >= r->forget_at_ms) {
+			log_warn("old process group %d would not die; going on without it", (int)r->pgid);
+			t->retirees[i] = t->retirees[--t->nretirees];
+			continue;
 		}
 		i++;
 	}
@@ -541,16 +550,10 @@ static void next_exited(struct tinyhold *t, int status)
 	discard(t, &t->next);
 }
 
-static void drain_notify(struct tinyhold *t);
-
 static void app_exited(struct tinyhold *t, int status)
 {
 	struct instance *app = &t->app;
 	struct sup_event ev = { 0 };
-
-	/* Its last words (FDSTORE=1 before a crash) count: the zombie still proves who sent them. */
-	if (t->notifyfd >= 0)
-		drain_notify(t);
 
 	check_exec(t, app);	/* the child wrote its error before it exited: it is there now */
 	if (app->errfd >= 0) {
@@ -566,6 +569,8 @@ static void app_exited(struct tinyhold *t, int status)
 	if (t->next.pid > 0 && !t->sup.stop_requested) {
 		/* The old instance died mid-reload: the new one takes over at once. */
 		log_info("pid %d takes over from pid %d", (int)t->next.pid, (int)app->pid);
+		if (t->give_tty)
+			(void)tcsetpgrp(STDIN_FILENO, t->next.pgid);
 		discard(t, app);
 		*app = t->next;
 		memset(&t->next, 0, sizeof t->next);
@@ -575,17 +580,26 @@ static void app_exited(struct tinyhold *t, int status)
 		return;
 	}
 	app->pid = 0;
+	/* Between runs the terminal is ours again: a Ctrl-C during a back-off reaches us. */
+	if (t->give_tty)
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
 	step(t, &ev);
 }
 
-/* The main process of an old instance (its pid is its group's id). */
-static bool is_retiree(const struct tinyhold *t, pid_t pid)
+static void drain_notify(struct tinyhold *t);
+
+/* The main process of an old instance (its pid is its group's id): from now on
+ * the rest of its group may die without a SIGCHLD to us. */
+static bool is_retiree(struct tinyhold *t, pid_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < t->nretirees; i++)
-		if (t->retirees[i].pgid == pid)
+	for (i = 0; i < t->nretirees; i++) {
+		if (t->retirees[i].pgid == pid) {
+			t->retirees[i].leader_reaped = true;
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -600,6 +614,12 @@ static void log_retiree_exit(pid_t pid, int status)
 /* One SIGCHLD may stand for many children: reap until none is left. */
 static void reap_all(struct tinyhold *t)
 {
+	/* Last words first (FDSTORE=1 just before a crash): sent before the exit, they
+	 * are queued by now, and their senders are still unreaped zombies, so who sent
+	 * them can still be checked. A READY=1 of a reload read here promotes the new
+	 * instance before the old one's exit is looked at. */
+	if (t->notifyfd >= 0)
+		drain_notify(t);
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -634,9 +654,9 @@ static void start_reload(struct tinyhold *t)
 		log_info("reload ignored: %d old instances are still stopping", RETIREES_MAX);
 		return;
 	}
-	r = spawn_instance(t, &t->next);
+	r = spawn_instance(t, &t->next, false);	/* the terminal stays with the old one until READY=1 */
 	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "reload failed: cannot fork");
+		log_msg(LOG_ERROR, -r, "reload failed: cannot start the new instance");
 		return;
 	}
 	t->next_deadline_ms = now_ms() + t->cfg.ready_timeout_ms;
@@ -650,6 +670,8 @@ static void finish_reload(struct tinyhold *t)
 	struct sup_event ready = { .kind = SUP_EV_READY };
 
 	log_info("reload: pid %d is ready; stopping pid %d", (int)t->next.pid, (int)t->app.pid);
+	if (t->give_tty)
+		(void)tcsetpgrp(STDIN_FILENO, t->next.pgid);
 	retire(t, &t->app, SIGTERM);
 	t->app = t->next;
 	memset(&t->next, 0, sizeof t->next);
@@ -854,16 +876,21 @@ static int loop_timeout(struct tinyhold *t, int64_t now)
 	int timeout = sup_timeout_ms(&t->sup, now);
 	size_t i;
 
-	for (i = 0; i < t->nretirees; i++)
+	bool poll_group = t->sup.state == SUP_DRAINING;
+
+	for (i = 0; i < t->nretirees; i++) {
 		due = min_deadline(due, t->retirees[i].kill_at_ms);
+		due = min_deadline(due, t->retirees[i].forget_at_ms);
+		poll_group |= t->retirees[i].leader_reaped;
+	}
 	if (due >= 0) {
 		int64_t left = due > now ? due - now : 0;
 		if (timeout < 0 || left < timeout)
 			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
 	}
-	/* Draining waits for processes that may send no SIGCHLD: look again soon. */
-	if ((t->sup.state == SUP_DRAINING || t->nretirees > 0) &&
-	    (timeout < 0 || timeout > DRAIN_POLL_MS))
+	/* Leftovers of a reaped leader may die without a SIGCHLD to us: look again soon.
+	 * While the leader lives, its own SIGCHLD wakes us: no polling. */
+	if (poll_group && (timeout < 0 || timeout > DRAIN_POLL_MS))
 		timeout = DRAIN_POLL_MS;
 	return timeout;
 }
@@ -957,6 +984,8 @@ int main(int argc, char **argv)
 
 	/* The app starts where we were started; we move to / so we pin no mount. */
 	cwd = getcwd(NULL, 0);
+	if (cwd == NULL)	/* gone or unreadable: the app would start somewhere else */
+		die(EXIT_SETUP, errno, "cannot get the working directory");
 	if (chdir("/") < 0)
 		log_msg(LOG_WARN, errno, "cannot chdir to /");
 	t.give_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();

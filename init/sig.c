@@ -62,9 +62,11 @@ int sig_setup(void)
 	uint64_t mask = blocked_mask();
 	long fd;
 
-	reset_dispositions();
+	/* Block first: an ignored SIGHUP (nohup) made deadly by the reset must not
+	 * find a gap in which to kill us. */
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, KERNEL_SIGSET_BYTES) < 0)
 		return -errno;
+	reset_dispositions();
 	fd = syscall(SYS_signalfd4, -1, &mask, KERNEL_SIGSET_BYTES, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;

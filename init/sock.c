@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define SOMAXCONN_PATH "/proc/sys/net/core/somaxconn"
+#define UNIX_SOCKET_MODE 0666
 
 int sock_default_backlog(void)
 {
@@ -79,6 +80,10 @@ static int open_unix(const struct sockspec *s, int backlog)
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
+		return fail_close(fd);
+	/* Connecting needs write permission on the file: 0666 whatever our umask, as
+	 * systemd's SocketMode= default, since the clients are rarely root. */
+	if (s->path[0] != '@' && chmod(s->path, UNIX_SOCKET_MODE) < 0)
 		return fail_close(fd);
 	if (!s->datagram && listen(fd, backlog) < 0)
 		return fail_close(fd);

@@ -19,18 +19,25 @@
 #define ENV_OURS 8		/* entries tinyhold adds: see build_env() */
 #define FDNAME_SLOT 256		/* one name of at most 255 bytes and its ':' */
 
-static bool tinyhold_owned(const char *entry)
+static bool has_key(const char *entry, const char *key_eq)
 {
-	/* tinyhold sets these for the app; stale copies from our own parent must not leak. */
-	static const char *const prefixes[] = {
-		"LISTEN_", "TINYHOLD_RESTARTS=", "NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
-	};
-	size_t i;
+	return strncmp(entry, key_eq, strlen(key_eq)) == 0;
+}
 
-	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-		if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
+/* What tinyhold sets for the app, so our own parent's copy must not leak:
+ * the socket-activation trio (stale or adopted, never the app's), the
+ * watchdog pair (our parent's watchdog is ours, not the app's) and
+ * TINYHOLD_RESTARTS; NOTIFY_SOCKET only when we set it, so that without
+ * --notify an app can still speak to an outer supervisor (podman
+ * --sdnotify=container). Other LISTEN_* (LISTEN_ADDR...) are the app's own. */
+static bool tinyhold_owned(const struct spawn_settings *set, const char *entry)
+{
+	if (has_key(entry, "LISTEN_FDS=") || has_key(entry, "LISTEN_PID=") ||
+	    has_key(entry, "LISTEN_FDNAMES=") || has_key(entry, "TINYHOLD_RESTARTS="))
+		return true;
+	if (has_key(entry, "WATCHDOG_USEC=") || has_key(entry, "WATCHDOG_PID="))
+		return true;
+	return set->notify_socket != NULL && has_key(entry, "NOTIFY_SOCKET=");
 }
 
 /* "KEY=" followed by value, with room for extra more bytes. */
@@ -79,7 +86,7 @@ int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set)
 			goto oom;
 	}
 	for (i = 0; set->environ_in != NULL && set->environ_in[i] != NULL; i++)
-		if (!tinyhold_owned(set->environ_in[i]))
+		if (!tinyhold_owned(set, set->environ_in[i]))
 			c->base_env[n++] = set->environ_in[i];
 	c->nbase = n;
 	return 0;
@@ -170,7 +177,7 @@ static void child(struct spawn_ctx *c, int errfd)
 		_exit(126);
 	(void)setpgid(0, 0);	/* cannot fail for a fresh child; the parent sets it too */
 	/* SIGTTOU is still blocked here, so tcsetpgrp() from the background works. */
-	if (c->set.give_tty)
+	if (c->tty_now)
 		(void)tcsetpgrp(STDIN_FILENO, getpid());
 	r = place_fds(c);
 	if (r < 0)
@@ -196,7 +203,7 @@ static void child(struct spawn_ctx *c, int errfd)
 }
 
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
-		  unsigned long restarts, int *errfd)
+		  unsigned long restarts, bool take_tty, int *errfd)
 {
 	int pipefd[2];
 	pid_t pid;
@@ -205,6 +212,7 @@ pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *
 		return -EINVAL;
 	c->fds = fds;
 	c->nfds = nfds;
+	c->tty_now = take_tty && c->set.give_tty;
 	build_env(c, nfds, names, restarts);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;

@@ -41,6 +41,7 @@ struct spawn_ctx {
 	int *moved;		/* scratch: the fds duplicated above the target range */
 	const int *fds;		/* this start's fds, for the child */
 	size_t nfds;
+	bool tty_now;		/* this start takes the terminal's foreground */
 	pid_t parent;
 };
 
@@ -56,11 +57,12 @@ int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set);
 void spawn_free(struct spawn_ctx *c);
 
 /* Forks the app with fds[0..nfds) at 3.. (nfds <= max_fds) and names as
- * LISTEN_FDNAMES ("a:b:c"). Returns its pid and the read end of its
+ * LISTEN_FDNAMES ("a:b:c"); with take_tty (and give_tty set), it gets the
+ * terminal's foreground (a reload's new instance waits for it). Returns its pid and the read end of its
  * exec-error pipe (*errfd: EOF once exec worked, a struct spawn_error if it
  * failed), or -errno if fork failed. */
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
-		  unsigned long restarts, int *errfd);
+		  unsigned long restarts, bool take_tty, int *errfd);
 
 /* Reads the exec outcome: 1 and *out on failure, 0 on success, -EAGAIN if
  * exec has not happened yet. */

@@ -456,3 +456,12 @@ time.sleep(30)
 	[ "$(grep -c 'started sh' <<<"$stderr")" -eq 2 ]
 	[[ "$stderr" != *"cannot exec"* ]]
 }
+
+@test "a working directory that is gone is a setup error (125), not an app started in /" {
+	local d="$BATS_TEST_TMPDIR/gone"
+	mkdir "$d"
+	run -125 --separate-stderr timeout 5 sh -c 'cd "$1" && rmdir "$1" && exec "$2" -r never -- pwd' \
+		sh "$d" "$TINYHOLD"
+	[ "$stderr" = "tinyhold: cannot get the working directory: No such file or directory" ]
+	[ -z "$output" ]
+}

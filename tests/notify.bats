@@ -530,6 +530,28 @@ reload_under_load() {
 	run -1 grep -E 'killing|did not stop' "$TH_LOG"
 }
 
+# The review's race: the new instance's READY=1 and the old one's exit arrive
+# together. strace delays tinyhold's wait4() so that READY=1 is always queued
+# when the old one is reaped; the new one must survive and tinyhold go on.
+@test "a READY=1 that meets the old instance's exit does not kill the new instance" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local d="$BATS_TEST_TMPDIR/race" new
+	mkdir -p "$d"
+	start_wrapped strace -qq -o /dev/null -e trace=wait4 -e inject=wait4:delay_enter=300000 \
+		"$TINYHOLD" --reload-signal HUP -- "$BIN/nt_race_app.py" "$d"
+	wait_until 10 test -s "$d/old"
+	wait_line '^tinyhold: pid [0-9]+ is ready$'
+	kill -HUP "$(pgrep -x tinyhold -P "$(pgrep -x strace -P "$TH_PID")")"
+	wait_until 10 test -s "$d/new"
+	new=$(cat "$d/new")
+	wait_line "^tinyhold: pid $new (takes over|is ready)"
+	# The new one is alive and still the app a moment later; nothing killed it.
+	wait_until 5 grep -qE "^tinyhold: pid [0-9]+ exited with status 0|^tinyhold: retired pid" "$TH_LOG"
+	kill -0 "$new"
+	run -1 grep -E "^tinyhold: pid $new (exited|died)" "$TH_LOG"
+	kill -0 "$(pgrep -x strace -P "$TH_PID")"
+}
+
 # ---- sockets tinyhold inherits ----------------------------------------------------------------
 
 @test "under systemd-socket-activate: the activated socket comes first, as web, then the -p one" {

@@ -171,6 +171,19 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 	ss -Hlx | awk '{ print $5 }' | grep -qxF -- "$sock"
 }
 
+@test "unix:/path is 0666 whatever the umask, so a non-root client can connect" {
+	require_root
+	local sock="$SOCK_DIR/app.sock"
+	chmod 0755 "$SOCK_DIR"
+	umask 077	# this test's own shell only
+	start_tinyhold -p "unix:$sock" -- "$DEMO"
+	wait_until 10 test -S "$sock"
+	[ "$(stat -c %a "$sock")" = 666 ]
+	run -0 timeout 5 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		curl -sS --max-time 3 --unix-socket "$sock" http://tinyhold/
+	hello 0
+}
+
 @test "unix:/path: a stale socket file is replaced" {
 	local sock
 	sock="$SOCK_DIR/app.sock"
@@ -309,7 +322,8 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 	# LISTEN_PID names someone else (tinyhold adopts only its own pid or 1: see notify.bats).
 	LISTEN_FDS=9 LISTEN_PID=424242 LISTEN_FDNAMES=stale LISTEN_EXTRA=x TINYHOLD_RESTARTS=42 \
 		run -0 --separate-stderr timeout 10 "$TINYHOLD" -p "$p" -- "$BIN/sk_fdreport.py"
-	expect listen_vars "LISTEN_FDNAMES LISTEN_FDS LISTEN_PID"
+	# LISTEN_EXTRA is the app's own setting (like LISTEN_ADDR): only the trio is tinyhold's.
+	expect listen_vars "LISTEN_EXTRA LISTEN_FDNAMES LISTEN_FDS LISTEN_PID"
 	expect listen_fds 1
 	expect listen_fdnames unknown
 	expect listen_pid "$(get pid)"

@@ -75,3 +75,12 @@ echo "TERMINAL:$(stty -a | grep -o -- "-*tostop")";'
 	[[ "$output" != *GOT-HUP* ]]
 	[[ "$output" != *GOT-CONT* ]]
 }
+
+@test "Ctrl-C during a back-off delay ends tinyhold at once: the terminal came back to it" {
+	# The app fails at once, again and again; Ctrl-C is typed once tinyhold says
+	# it waits 1.6 s, when no app owns the terminal.
+	TTY_WAIT_FOR="restarting in 1.600s" run -0 timeout 20 "$PY" "$BIN/tty_run.py" \
+		"$TINYHOLD" -- sh -c 'exit 1'
+	[[ "$output" == *"got SIGINT; stopping"* ]]
+	[[ "$output" == *"status:1"* ]]
+}

@@ -4,7 +4,8 @@ controlling terminal, in the foreground), waits for READY from the app, types
 Ctrl-C, and prints what a person at that terminal would see:
   output:<everything the terminal showed>
   status:<tinyhold's exit status>
-The app is expected to print READY once it runs."""
+The app is expected to print READY once it runs; TTY_WAIT_FOR names another
+text to wait for instead (e.g. one of tinyhold's own log lines)."""
 import os, pty, select, sys, time
 
 LIMIT_S = 10
@@ -29,7 +30,7 @@ def read_until(pattern, limit):
             buf += data
     return pattern in buf
 
-if not read_until(b"READY", LIMIT_S):
+if not read_until(os.environ.get("TTY_WAIT_FOR", "READY").encode(), LIMIT_S):
     print("output:" + buf.decode(errors="replace"))
     print("status:no-ready")
     os.kill(pid, 9)
