@@ -2,6 +2,7 @@
  * fstat() tells) are stored once, as systemd does, so an app that stores
  * its fds again after each restart does not fill the store. */
 #include "fdstore.h"
+#include "closer.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -48,12 +49,12 @@ int fdstore_add(struct fdstore *st, int fd, const char *name)
 
 	for (i = 0; i < st->n; i++) {
 		if (same_file(st->entries[i].fd, fd)) {
-			(void)close(fd);
+			closer_add(fd);
 			return 0;
 		}
 	}
 	if (st->n >= st->max) {
-		(void)close(fd);
+		closer_add(fd);
 		return -ENOSPC;
 	}
 	st->entries[st->n].fd = fd;
@@ -69,7 +70,7 @@ size_t fdstore_remove(struct fdstore *st, const char *name)
 
 	while (i < st->n) {
 		if (strcmp(st->entries[i].name, name) == 0) {
-			(void)close(st->entries[i].fd);
+			closer_add(st->entries[i].fd);
 			/* Keep the order: the app sees the fds in the order it stored them. */
 			memmove(&st->entries[i], &st->entries[i + 1],
 				(st->n - i - 1) * sizeof st->entries[0]);

@@ -23,7 +23,8 @@ struct fdstore {
 int fdstore_init(struct fdstore *st, size_t max);
 
 /* Takes fd: stored (1), a duplicate of one already stored and closed (0), or
- * closed because the store is full (-ENOSPC). */
+ * closed because the store is full (-ENOSPC). Every close goes through
+ * closer.c: these fds are the app's, and a close of them may block. */
 int fdstore_add(struct fdstore *st, int fd, const char *name);
 
 /* Closes and forgets every fd called name; returns how many. */

@@ -1,22 +1,129 @@
 /* log: formats a line into a stack buffer and writes it with one write(),
- * so lines from tinyhold and the app do not interleave mid-line. */
+ * so lines from tinyhold and the app do not interleave mid-line. PID 1 must
+ * never wait for its log: a full pipe of a stuck logging driver, or a
+ * terminal stopped with Ctrl-S, costs lines, never the loop. */
 #include "log.h"
-#include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 1024	/* longer lines are cut, never split */
+#define STDERR_REOPEN "/proc/self/fd/2"
 
 static enum log_level current_level = LOG_INFO;
+
+/* How a line reaches fd 2's file without blocking. O_NONBLOCK on fd 2 itself
+ * would change the app's stderr too: it is one open file, shared. */
+enum out_mode {
+	OUT_PLAIN,	/* a regular file (cannot stall), or before log_init() */
+	OUT_OWN,	/* a pipe or a terminal, reopened: our own O_NONBLOCK open file */
+	OUT_SEND,	/* a socket (journald's stream): send(MSG_DONTWAIT) per call */
+	OUT_POLL,	/* a pipe or terminal we could not reopen (no /proc): poll first */
+};
+
+static struct {
+	enum out_mode mode;
+	int fd;
+	unsigned long dropped;	/* lines lost since the last line that went out */
+	bool mid_line;		/* a line went out in part: end it before the next */
+} out = { OUT_PLAIN, STDERR_FILENO, 0, false };
+
+void log_init(void)
+{
+	struct stat st;
+	int fd, flags;
+
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		out.mode = OUT_SEND;
+		return;
+	}
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return;
+	/* A new open file of the same pipe or terminal. O_NOCTTY: as a session
+	 * leader without a terminal we must not acquire this one. */
+	flags = fcntl(STDERR_FILENO, F_GETFL);
+	fd = open(STDERR_REOPEN, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+				 (flags >= 0 ? flags & O_APPEND : 0));
+	if (fd < 0) {
+		out.mode = OUT_POLL;	/* early PID 1 without /proc, or a FIFO with no reader */
+		return;
+	}
+	out.mode = OUT_OWN;
+	out.fd = fd;
+}
 
 void log_set_level(enum log_level level)
 {
 	current_level = level;
+}
+
+/* How many bytes of s went out now, without waiting; -1 if none could. */
+static ssize_t emit_some(const char *s, size_t len)
+{
+	ssize_t n;
+
+	if (out.mode == OUT_POLL) {
+		struct pollfd pfd = { .fd = out.fd, .events = POLLOUT };
+		/* Not airtight (another writer may fill it after the look), but the
+		 * best there is without /proc. */
+		if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLOUT))
+			return -1;
+	}
+	do {
+		if (out.mode == OUT_SEND)
+			n = send(out.fd, s, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(out.fd, s, len);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* true if all of s went out. A part that went out leaves the line open. */
+static bool emit(const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = emit_some(s, len);
+		if (n <= 0)
+			return false;
+		out.mid_line = true;	/* part of a line is out: the next one ends it first */
+		s += n;
+		len -= (size_t)n;
+	}
+	out.mid_line = false;
+	return true;
+}
+
+/* One line; what could not go out is counted, and the count goes out first
+ * once writing works again. */
+static void write_line(const char *line, size_t len)
+{
+	if (out.mid_line && !emit("\n", 1)) {
+		out.dropped++;
+		return;
+	}
+	if (out.dropped > 0) {
+		char note[64];
+		int n = snprintf(note, sizeof note, "tinyhold: %lu log line%s dropped\n", out.dropped,
+				 out.dropped == 1 ? "" : "s");
+		if (!emit(note, (size_t)n)) {
+			out.dropped++;
+			return;
+		}
+		out.dropped = 0;
+	}
+	if (!emit(line, len))
+		out.dropped++;
 }
 
 /* musl words some errnos its own way ("Address in use"); operators search for
@@ -33,13 +140,70 @@ static const char *errno_text(int errnum)
 	}
 }
 
+/* The length of the valid UTF-8 sequence at s (at most len bytes) and its
+ * code point, or 0 if the bytes there are not one (RFC 3629: no overlongs,
+ * no surrogates, nothing past U+10FFFF). */
+static size_t utf8_char(const unsigned char *s, size_t len, unsigned long *cp)
+{
+	static const unsigned long min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n, i;
+	unsigned long c;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1fUL;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0fUL;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07UL;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3fUL);
+	}
+	if (c < min_cp[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+size_t log_sanitize(char *s, size_t len)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		unsigned long cp;
+		size_t n;
+
+		if (u[i] < 0x80) {
+			u[o++] = u[i] < ' ' || u[i] == 0x7f ? '?' : u[i];
+			i++;
+			continue;
+		}
+		n = utf8_char(u + i, len - i, &cp);
+		if (n == 0 || cp <= 0x9f) {	/* not UTF-8, or a C1 control (0x9b is a CSI) */
+			u[o++] = '?';
+			i += n ? n : 1;
+			continue;
+		}
+		memmove(u + o, u + i, n);
+		o += n;
+		i += n;
+	}
+	return o;
+}
+
 /* The attribute lets the compiler check fmt at every caller's call site (clang's
  * -Wformat-nonliteral, part of -Wformat=2, refuses a va_list format without it). */
 __attribute__((format(printf, 2, 0)))
 static void log_vline(int errnum, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	size_t len, i;
+	size_t len;
 	int n;
 
 	n = snprintf(line, sizeof line, "tinyhold: ");
@@ -57,14 +221,11 @@ static void log_vline(int errnum, const char *fmt, va_list ap)
 			len = sizeof line - 2;
 	}
 	/* One event, one line: a newline or escape in what we echo (a typo'd
-	 * option, a TINYHOLD_* value, a path) must not forge a second "tinyhold:"
-	 * line or drive the terminal. Found by tests/fuzz/opts_fuzz.c. */
-	for (i = 0; i < len; i++)
-		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
-			line[i] = '?';
+	 * option, a TINYHOLD_* value, a path, STATUS=) must not forge a second
+	 * "tinyhold:" line or drive the terminal. Found by tests/fuzz/opts_fuzz.c. */
+	len = log_sanitize(line, len);
 	line[len++] = '\n';
-	/* Nowhere to report a failed write to stderr: a closed log must not stop PID 1. */
-	(void)io_write_all(STDERR_FILENO, line, len);
+	write_line(line, len);
 }
 
 void log_msg(enum log_level level, int errnum, const char *fmt, ...)

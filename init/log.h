@@ -1,10 +1,17 @@
 /* log: the only writer to stderr. One event, one line, "tinyhold: ...".
- * Levels: -q keeps errors only, -v adds the chatty events. */
+ * Levels: -q keeps errors only, -v adds the chatty events. It never blocks:
+ * a line that cannot be written now is dropped and counted. */
 #ifndef TINYHOLD_LOG_H
 #define TINYHOLD_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/* Call first thing: from then on tinyhold writes its lines through a
+ * non-blocking open file of its own on the same pipe or terminal (the app
+ * keeps the shared, blocking one). Without it, lines go to fd 2 as it is. */
+void log_init(void);
 void log_set_level(enum log_level level);
 
 /* errnum 0 means "no reason to append"; otherwise ": strerror(errnum)" ends the line. */
@@ -13,6 +20,11 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...);
 
 __attribute__((format(printf, 3, 4), noreturn))
 void die(int code, int errnum, const char *fmt, ...);
+
+/* In place: every control character (C0, DEL, and C1 as UTF-8 or as a lone
+ * byte) and every byte that is not valid UTF-8 becomes one '?'. Returns the
+ * new length (never longer). Pure: unit-tested. */
+size_t log_sanitize(char *s, size_t len);
 
 #define log_error(...) log_msg(LOG_ERROR, 0, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, 0, __VA_ARGS__)

@@ -1,7 +1,9 @@
 /* main: argv -> config, then set up, then run the loop. The loop is the one
  * place tinyhold blocks; what it does on each event lives in the modules:
  * supervise.c decides, spawn.c starts, sig.c and notify.c read. */
+#include "closer.h"
 #include "fdstore.h"
+#include "held.h"
 #include "inherit.h"
 #include "io.h"
 #include "log.h"
@@ -23,6 +25,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,15 +47,16 @@
 #define DRAIN_POLL_MS 10
 #define RETIREES_MAX 4		/* old instances being stopped after reloads */
 #define NOTIFY_WARN_EVERY_MS 1000	/* a flood of bad datagrams costs one log line a second */
-#define NOTIFY_ADDR_MAX 64
 
-enum { PFD_SIG, PFD_NOTIFY, PFD_EXEC, PFD_NEXT_EXEC, PFD_COUNT };
+enum { PFD_SIG, PFD_NOTIFY, PFD_NEXT_NOTIFY, PFD_EXEC, PFD_NEXT_EXEC, PFD_COUNT };
 
 /* One run of the app: the current one, or the new one of a reload. */
 struct instance {
 	pid_t pid;	/* 0 while none runs */
 	pid_t pgid;	/* its process group, kept until the group is empty */
 	int errfd;	/* exec outcome pipe; -1 once the outcome is known */
+	int notifyfd;	/* its own NOTIFY_SOCKET (-1 without --notify): who it came to says whose it is */
+	char notify_addr[SPAWN_NOTIFY_ADDR_MAX];
 	int64_t started_ms;
 	bool exec_failed;
 	struct spawn_error exec_error;
@@ -75,16 +80,16 @@ struct tinyhold {
 	int64_t next_deadline_ms;
 	struct retiree retirees[RETIREES_MAX];
 	size_t nretirees;
-	int sigfd, notifyfd;
-	int *held;	/* inherited sockets first, then -p's, in order */
-	char (*held_names)[SPEC_NAME_MAX + 1];
-	size_t nheld;
+	int sigfd;
+	struct held held;	/* inherited sockets first, then -p's, in order */
 	struct fdstore store;
 	int *pass_fds;	/* held + stored, for one start */
-	char *pass_names;
-	size_t pass_names_cap;
+	char *pass_names;	/* HELD_NAMES_MAX + 1 */
 	struct notify_datagram dgram;
-	char notify_addr[NOTIFY_ADDR_MAX];
+	size_t notify_room;	/* closer room one datagram may need: its fds and the whole store */
+	uid_t app_uid;
+	struct rlimit nofile;	/* as tinyhold was started: the app gets it back */
+	rlim_t fd_limit;	/* tinyhold's own, raised to the hard limit */
 	int64_t notify_warned_ms;
 	unsigned long notify_dropped;
 	pid_t self;
@@ -141,13 +146,6 @@ static void cloexec_inherited_fds(void)
 	}
 }
 
-static void add_held(struct tinyhold *t, int fd, const char *name)
-{
-	t->held[t->nheld] = fd;
-	snprintf(t->held_names[t->nheld], sizeof t->held_names[0], "%s", name);
-	t->nheld++;
-}
-
 /* Sockets passed to tinyhold itself (LISTEN_PID is ours, or 1 in a container)
  * are held like -p ones, before them, so the app sees them first. */
 static void adopt_inherited(struct tinyhold *t, int n)
@@ -165,18 +163,16 @@ static void adopt_inherited(struct tinyhold *t, int n)
 			continue;
 		}
 		inherit_name(names, (size_t)i, name, sizeof name);
-		add_held(t, fd, name);
+		held_add(&t->held, fd, name);
 		log_debug("holding inherited fd %d, name %s", fd, name);
 	}
 }
 
 static void bind_all(struct tinyhold *t)
 {
-	int backlog = t->cfg.backlog;
+	int backlog = t->held.backlog;
 	size_t i;
 
-	if (t->cfg.nspecs > 0 && backlog <= 0)
-		backlog = sock_default_backlog();	/* a /proc read: only when there is something to bind */
 	for (i = 0; i < t->cfg.nspecs; i++) {
 		const struct sockspec *s = &t->cfg.specs[i];
 		char where[SPEC_PATH_MAX + 64];
@@ -191,9 +187,9 @@ static void bind_all(struct tinyhold *t)
 		if (fell_back)
 			snprintf(where, sizeof where, "%s0.0.0.0:%u (no IPv6)", s->datagram ? "udp:" : "",
 				 s->port);
-		log_debug("listening on %s as fd %zu, name %s", where, LISTEN_FDS_START + t->nheld,
+		log_debug("listening on %s as fd %zu, name %s", where, LISTEN_FDS_START + t->held.n,
 			  s->name);
-		add_held(t, fd, s->name);
+		held_add(&t->held, fd, s->name);
 	}
 }
 
@@ -201,6 +197,7 @@ static void setup_sockets(struct tinyhold *t)
 {
 	const char *why = "";
 	int inherited = inherit_count(getenv("LISTEN_FDS"), getenv("LISTEN_PID"), t->self, &why);
+	int backlog;
 	size_t cap;
 
 	if (inherited < 0) {
@@ -208,16 +205,30 @@ static void setup_sockets(struct tinyhold *t)
 		inherited = 0;
 	}
 	cap = (size_t)inherited + t->cfg.nspecs;
-	t->held = calloc(cap ? cap : 1, sizeof *t->held);
-	t->held_names = calloc(cap ? cap : 1, sizeof *t->held_names);
+	backlog = t->cfg.backlog;
+	if (backlog <= 0)	/* a /proc read: only when there is something to bind */
+		backlog = t->cfg.nspecs > 0 ? sock_default_backlog() : SOMAXCONN;
 	t->pass_fds = calloc(cap + (size_t)t->cfg.fdstore_max + 1, sizeof *t->pass_fds);
-	t->pass_names_cap = (cap + (size_t)t->cfg.fdstore_max) * (SPEC_NAME_MAX + 1) + 1;
-	t->pass_names = malloc(t->pass_names_cap);
-	if (t->held == NULL || t->held_names == NULL || t->pass_fds == NULL || t->pass_names == NULL ||
-	    fdstore_init(&t->store, (size_t)t->cfg.fdstore_max) < 0)
+	t->pass_names = malloc(HELD_NAMES_MAX + 1);
+	/* Room for what one datagram brings and for a FDSTOREREMOVE of the whole store, twice. */
+	t->notify_room = NOTIFY_FDS_MAX + (size_t)t->cfg.fdstore_max;
+	if (held_init(&t->held, cap, backlog, t->fd_limit) < 0 || t->pass_fds == NULL ||
+	    t->pass_names == NULL || fdstore_init(&t->store, (size_t)t->cfg.fdstore_max) < 0 ||
+	    closer_init(2 * t->notify_room) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate sockets");
 	adopt_inherited(t, inherited);
 	bind_all(t);
+	switch (held_check(&t->held)) {
+	case -E2BIG:
+		die(EXIT_SETUP, 0, "cannot pass %zu sockets: their names (%zu bytes) pass the kernel's "
+			"limit of %zu for LISTEN_FDNAMES", t->held.n, t->held.names_len,
+			(size_t)HELD_NAMES_MAX);
+	case -EMFILE:
+		die(EXIT_SETUP, 0, "cannot pass %zu sockets: the fd limit is %llu (ulimit -n)",
+		    t->held.n, (unsigned long long)t->held.fd_limit);
+	default:
+		break;
+	}
 }
 
 static void setup_privs(struct tinyhold *t)
@@ -256,18 +267,61 @@ static void setup_supervisor(struct tinyhold *t)
 	sup_init(&t->sup, &sc, recent);
 }
 
-static void setup_notify(struct tinyhold *t)
+/* As systemd does since v240: tinyhold itself may use every fd the hard limit
+ * allows (a store of many fds, thousands of sockets), the app gets the soft
+ * limit it would have had (spawn.c). */
+static void setup_fd_limit(struct tinyhold *t)
 {
-	t->notifyfd = -1;
-	if (!t->cfg.notify)
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &t->nofile) < 0) {
+		t->nofile.rlim_cur = t->nofile.rlim_max = 1024;	/* cannot fail; the usual default */
 		return;
-	t->notifyfd = notify_open(t->notify_addr, sizeof t->notify_addr);
-	if (t->notifyfd < 0)
-		die(EXIT_SETUP, -t->notifyfd, "cannot create the notify socket");
-	log_debug("NOTIFY_SOCKET=%s", t->notify_addr);
+	}
+	rl = t->nofile;
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_cur != t->nofile.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_msg(LOG_WARN, errno, "cannot raise the fd limit to %llu",
+			(unsigned long long)rl.rlim_max);
+	t->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : t->nofile.rlim_cur;
+}
+
+/* Closes an instance's notify socket without a last close() of anything a
+ * sender put in it: no new datagram gets in (shutdown), what is queued is read
+ * and its fds go to closer.c. */
+static void close_notify(struct instance *in)
+{
+	static struct notify_datagram scratch;	/* not t->dgram: that one may be in use */
+	struct notify_datagram *d = &scratch;
+	size_t i;
+
+	if (in->notifyfd < 0)
+		return;
+	(void)shutdown(in->notifyfd, SHUT_RD);
+	while (notify_recv(in->notifyfd, d) > 0)
+		for (i = 0; i < d->nfds; i++)
+			closer_drop(d->fds[i]);
+	(void)close(in->notifyfd);
+	in->notifyfd = -1;
 }
 
 /* ---- starting and stopping instances -------------------------------------- */
+
+/* Empty, owning nothing: after its fds moved to another instance. */
+static void instance_reset(struct instance *in)
+{
+	memset(in, 0, sizeof *in);
+	in->errfd = in->notifyfd = -1;
+}
+
+/* Empty, after closing what it owned. */
+static void instance_clear(struct instance *in)
+{
+	close_notify(in);
+	if (in->errfd >= 0)
+		(void)close(in->errfd);
+	instance_reset(in);
+}
 
 __attribute__((noreturn))
 static void exit_now(struct tinyhold *t, int code)
@@ -275,40 +329,37 @@ static void exit_now(struct tinyhold *t, int code)
 	/* Hand the terminal back to our own group, or the shell that ran us reads from a dead one. */
 	if (t->give_tty)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	/* As PID 1 the kernel ends whatever is left when we exit; as a subreaper we say it. */
+	if (t->self != 1 && t->app.pid > 0)
+		log_warn("leaving pid %d behind", (int)t->app.pid);
+	if (t->self != 1 && t->app.pgid > 0 && pgroup_alive(t->app.pgid))
+		log_warn("leaving processes of group %d behind", (int)t->app.pgid);
 	log_debug("exiting with status %d", code);
 	exit(code);
-}
-
-/* The fds this start gets: held sockets, then the fd store, with their names. */
-static size_t prepare_fds(struct tinyhold *t)
-{
-	size_t n = 0, used = 0, i;
-
-	t->pass_names[0] = '\0';
-	for (i = 0; i < t->nheld; i++, n++) {
-		t->pass_fds[n] = t->held[i];
-		used += (size_t)snprintf(t->pass_names + used, t->pass_names_cap - used, "%s%s",
-					 n ? ":" : "", t->held_names[i]);
-	}
-	for (i = 0; i < t->store.n; i++, n++) {
-		t->pass_fds[n] = t->store.entries[i].fd;
-		used += (size_t)snprintf(t->pass_names + used, t->pass_names_cap - used, "%s%s",
-					 n ? ":" : "", t->store.entries[i].name);
-	}
-	return n;
 }
 
 /* 0, or -errno if it could not be started. take_tty: it gets the terminal's foreground. */
 static int spawn_instance(struct tinyhold *t, struct instance *in, bool take_tty)
 {
-	size_t n = prepare_fds(t);
-	pid_t pid = spawn_start(&t->spawn, t->pass_fds, n, t->pass_names, t->sup.restarts,
-				take_tty, &in->errfd);
+	size_t n;
+	pid_t pid;
 
 	in->exec_failed = false;
+	in->pid = in->pgid = 0;
+	in->errfd = -1;
+	if (t->cfg.notify) {
+		in->notifyfd = notify_open(in->notify_addr, sizeof in->notify_addr);
+		if (in->notifyfd < 0)
+			return in->notifyfd;
+	}
+	held_reset(&t->held);
+	n = held_pass(&t->held, &t->store, t->pass_fds, t->pass_names);
+	pid = spawn_start(&t->spawn, t->pass_fds, n, t->pass_names,
+			  in->notifyfd >= 0 ? in->notify_addr : NULL, t->sup.restarts, take_tty,
+			  &in->errfd);
 	if (pid < 0) {
-		in->pid = in->pgid = 0;
 		in->errfd = -1;
+		close_notify(in);
 		return (int)pid;
 	}
 	in->pid = in->pgid = pid;
@@ -354,7 +405,8 @@ static void check_exec(struct tinyhold *t, struct instance *in)
 		log_msg(LOG_ERROR, in->exec_error.err, "cannot switch to user %s", t->cfg.user);
 		break;
 	case SPAWN_FDS:
-		log_msg(LOG_ERROR, in->exec_error.err, "cannot pass the sockets to %s", t->cfg.argv[0]);
+		log_msg(LOG_ERROR, in->exec_error.err, "cannot pass the fds to %s; retrying in %d ms",
+			t->cfg.argv[0], FORK_RETRY_MS);
 		break;
 	default:
 		log_msg(LOG_ERROR, in->exec_error.err, "cannot exec %s", t->cfg.argv[0]);
@@ -382,10 +434,7 @@ static void retire(struct tinyhold *t, struct instance *in, int signo)
 	} else if (in->pgid > 0) {
 		(void)kill(-in->pgid, SIGKILL);	/* no slot to wait in: no grace */
 	}
-	if (in->errfd >= 0)
-		(void)close(in->errfd);
-	memset(in, 0, sizeof *in);
-	in->errfd = -1;
+	instance_clear(in);
 }
 
 /* An instance that died mid-reload: SIGKILL what is left of its group at once. */
@@ -473,6 +522,12 @@ static void log_note(struct tinyhold *t)
 		log_warn("pid %d failed its watchdog (%s); sending SIGABRT, then a restart",
 			 (int)t->app.pid, d);
 		break;
+	case SUP_NOTE_UNKILLABLE:
+		fmt_duration(d, sizeof d, KILL_GRACE_MS);
+		log_warn("pid %d is still there %s after SIGKILL (stuck in the kernel?); %s",
+			 (int)t->app.pid, d,
+			 s->state == SUP_DONE ? "exiting without it" : "killing it again");
+		break;
 	case SUP_NOTE_NO_RESTART:
 	case SUP_NOTE_STOPPED:
 	case SUP_NOTE_EXEC_FAILED:
@@ -504,6 +559,9 @@ static void run_action(struct tinyhold *t, enum sup_action a)
 	case SUP_KILL_GROUP:
 		if (t->app.pgid > 0 && kill(-t->app.pgid, SIGKILL) < 0 && errno != ESRCH)
 			log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)t->app.pgid);
+		/* The app may have left its group (setpgid, setsid): kill(-pgid) misses it. */
+		if (t->app.pid > 0 && kill(t->app.pid, SIGKILL) < 0 && errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot kill pid %d", (int)t->app.pid);
 		check_drained(t);
 		return;
 	}
@@ -561,6 +619,13 @@ static void app_exited(struct tinyhold *t, int status)
 		app->errfd = -1;
 	}
 	wait_status_event(status, &ev);
+	if (app->exec_failed && app->exec_error.stage == SPAWN_FDS) {
+		/* Our own failure (out of fds or memory), not the command's: never 126. */
+		app->pid = 0;
+		close_notify(app);
+		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
+		return;
+	}
 	if (app->exec_failed)
 		ev.exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
 	else
@@ -573,13 +638,13 @@ static void app_exited(struct tinyhold *t, int status)
 			(void)tcsetpgrp(STDIN_FILENO, t->next.pgid);
 		discard(t, app);
 		*app = t->next;
-		memset(&t->next, 0, sizeof t->next);
-		t->next.errfd = -1;
+		instance_reset(&t->next);
 		t->next_deadline_ms = -1;
 		sup_started(&t->sup, now_ms());
 		return;
 	}
 	app->pid = 0;
+	close_notify(app);	/* its last words were read before it was reaped */
 	/* Between runs the terminal is ours again: a Ctrl-C during a back-off reaches us. */
 	if (t->give_tty)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
@@ -618,8 +683,7 @@ static void reap_all(struct tinyhold *t)
 	 * are queued by now, and their senders are still unreaped zombies, so who sent
 	 * them can still be checked. A READY=1 of a reload read here promotes the new
 	 * instance before the old one's exit is looked at. */
-	if (t->notifyfd >= 0)
-		drain_notify(t);
+	drain_notify(t);
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -628,6 +692,8 @@ static void reap_all(struct tinyhold *t)
 			continue;
 		if (pid <= 0)
 			break;	/* 0: some still run; ECHILD: none left */
+		if (closer_reaped(pid))
+			continue;
 		if (pid == t->app.pid)
 			app_exited(t, status);
 		else if (pid == t->next.pid)
@@ -674,8 +740,7 @@ static void finish_reload(struct tinyhold *t)
 		(void)tcsetpgrp(STDIN_FILENO, t->next.pgid);
 	retire(t, &t->app, SIGTERM);
 	t->app = t->next;
-	memset(&t->next, 0, sizeof t->next);
-	t->next.errfd = -1;
+	instance_reset(&t->next);
 	t->next_deadline_ms = -1;
 	sup_started(&t->sup, now_ms());
 	step(t, &ready);
@@ -754,67 +819,88 @@ static void notify_drop(struct tinyhold *t, pid_t pid, const char *why)
 	t->notify_warned_ms = now;
 }
 
-static bool from_instance(const struct instance *in, pid_t sender)
+/* Who may speak for an instance: its main process and its process group, as
+ * SCM_CREDENTIALS names them. A sender that is gone by the time we read (in
+ * sh -c 'systemd-notify --ready; exec server', sh has reaped it already)
+ * cannot be looked up. It is heard if it was in our pid namespace (for one
+ * outside it the kernel gives pid 0) and had the app's uid, since it wrote to
+ * the address only this instance was given; its fds are not taken. */
+enum sender { SENDER_APP, SENDER_GONE, SENDER_STRANGER };
+
+static enum sender sender_of(const struct tinyhold *t, const struct instance *in,
+			     const struct notify_datagram *d)
 {
-	return in->pid > 0 && (sender == in->pid || getpgid(sender) == in->pgid);
+	pid_t pgid;
+
+	if (d->pid <= 0 || in->pid <= 0)
+		return SENDER_STRANGER;
+	if (d->pid == in->pid)
+		return SENDER_APP;
+	pgid = getpgid(d->pid);
+	if (pgid >= 0)
+		return pgid == in->pgid ? SENDER_APP : SENDER_STRANGER;
+	return errno == ESRCH && d->uid == t->app_uid ? SENDER_GONE : SENDER_STRANGER;
+}
+
+static void drop_fds(struct notify_datagram *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nfds; i++)
+		closer_drop(d->fds[i]);
+	d->nfds = 0;
 }
 
 static void store_fds(struct tinyhold *t, const struct notify_msg *m)
 {
 	struct notify_datagram *d = &t->dgram;
-	size_t i, kept = 0, full = 0;
+	size_t i, kept = 0, full = 0, unfit = 0;
 
 	for (i = 0; i < d->nfds; i++) {
-		int r = t->store.max > 0 ? fdstore_add(&t->store, d->fds[i], m->fdname)
-					 : ((void)close(d->fds[i]), -ENOSPC);
+		int r = -ENOSPC;
+		if (t->store.max > 0 && !held_store_fits(&t->held, &t->store, m->fdname))
+			r = -E2BIG;	/* the next start could not pass it: refuse it now */
+		else if (t->store.max > 0)
+			r = fdstore_add(&t->store, d->fds[i], m->fdname);
+		if (r == -E2BIG || (r == -ENOSPC && t->store.max == 0))
+			closer_add(d->fds[i]);
 		kept += r == 1;
 		full += r == -ENOSPC;
+		unfit += r == -E2BIG;
 	}
 	d->nfds = 0;
 	if (full > 0)
 		log_warn("fd store full (--fdstore-max %ld): closed %zu fd(s)", t->cfg.fdstore_max, full);
+	if (unfit > 0)
+		log_warn("fd store: closed %zu fd(s) that would not fit into the next start "
+			 "(fd limit %llu, LISTEN_FDNAMES at most %zu bytes)", unfit,
+			 (unsigned long long)t->fd_limit, (size_t)HELD_NAMES_MAX);
 	if (kept > 0)
 		log_debug("stored %zu fd(s) as %s (%zu in the store)", kept,
 			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, t->store.n);
 }
 
-/* An old instance on its way out (STOPPING=1 on SIGTERM is common): nothing it says matters now. */
-static bool from_retiree(const struct tinyhold *t, pid_t sender)
-{
-	pid_t pgid = getpgid(sender);
-	size_t i;
-
-	for (i = 0; i < t->nretirees; i++)
-		if (sender == t->retirees[i].pgid || pgid == t->retirees[i].pgid)
-			return true;
-	return false;
-}
-
-static void on_notify(struct tinyhold *t)
+static void on_notify(struct tinyhold *t, struct instance *in)
 {
 	struct notify_datagram *d = &t->dgram;
+	enum sender who = sender_of(t, in, d);
+	bool is_next = in == &t->next;
 	struct notify_msg m;
 	const char *why = "";
-	bool from_app, from_next;
-	size_t i;
 
-	from_app = from_instance(&t->app, d->pid);
-	from_next = from_instance(&t->next, d->pid);
-	if (!from_app && !from_next && !d->truncated && from_retiree(t, d->pid)) {
-		for (i = 0; i < d->nfds; i++)
-			(void)close(d->fds[i]);
-		log_debug("ignoring a datagram from retired pid %d", (int)d->pid);
-		return;
-	}
-	if (d->truncated || !(from_app || from_next) || notify_parse(d->buf, d->len, &m, &why) < 0) {
+	if (d->truncated || who == SENDER_STRANGER || notify_parse(d->buf, d->len, &m, &why) < 0) {
 		if (d->truncated)
 			why = "longer than 4096 bytes or too many fds";
-		else if (!(from_app || from_next))
+		else if (who == SENDER_STRANGER)
 			why = "not from the app";
-		for (i = 0; i < d->nfds; i++)
-			(void)close(d->fds[i]);
+		drop_fds(d);
 		notify_drop(t, d->pid, why);
 		return;
+	}
+	if (who == SENDER_GONE) {
+		log_debug("heard pid %d, which has exited; not taking its fds", (int)d->pid);
+		drop_fds(d);
+		m.fdstore = m.fdstore_remove = false;
 	}
 	if (m.status != NULL)
 		log_info("pid %d status: %.*s", (int)d->pid,
@@ -828,10 +914,11 @@ static void on_notify(struct tinyhold *t)
 			 FDSTORE_DEFAULT_NAME);
 	if (m.fdstore)
 		store_fds(t, &m);
-	for (i = 0; i < d->nfds; i++)	/* fds that came without FDSTORE=1 */
-		(void)close(d->fds[i]);
+	/* fds that came without FDSTORE=1 (BARRIER=1's among them: closing it tells
+	 * sd_notify_barrier() that everything before it has been read). */
+	drop_fds(d);
 
-	if (from_next) {
+	if (is_next) {
 		if (m.ready)
 			finish_reload(t);
 		return;
@@ -858,25 +945,38 @@ static void on_notify(struct tinyhold *t)
 	}
 }
 
-static void drain_notify(struct tinyhold *t)
+/* Whether a datagram may be read now: closer.c must have room for its fds and
+ * for a FDSTOREREMOVE of the whole store. Without it the socket waits. */
+static bool notify_readable(const struct tinyhold *t)
 {
-	int r;
+	return closer_room() >= t->notify_room;
+}
 
-	while ((r = notify_recv(t->notifyfd, &t->dgram)) > 0)
-		on_notify(t);
+static void drain_one(struct tinyhold *t, struct instance *in)
+{
+	int r = 1;
+
+	while (in->notifyfd >= 0 && notify_readable(t) &&
+	       (r = notify_recv(in->notifyfd, &t->dgram)) > 0)
+		on_notify(t, in);
 	if (r < 0)
 		log_msg(LOG_WARN, -r, "cannot read the notify socket");
+}
+
+static void drain_notify(struct tinyhold *t)
+{
+	drain_one(t, &t->app);
+	drain_one(t, &t->next);
 }
 
 /* ---- the loop ----------------------------------------------------------------- */
 
 static int loop_timeout(struct tinyhold *t, int64_t now)
 {
-	int64_t due = t->next.pid > 0 ? t->next_deadline_ms : -1;
+	int64_t due = min_deadline(t->next.pid > 0 ? t->next_deadline_ms : -1, closer_due_ms());
 	int timeout = sup_timeout_ms(&t->sup, now);
-	size_t i;
-
 	bool poll_group = t->sup.state == SUP_DRAINING;
+	size_t i;
 
 	for (i = 0; i < t->nretirees; i++) {
 		due = min_deadline(due, t->retirees[i].kill_at_ms);
@@ -902,10 +1002,12 @@ static void loop(struct tinyhold *t)
 	struct pollfd pfd[PFD_COUNT];
 
 	for (;;) {
+		short notify_ev = notify_readable(t) ? POLLIN : 0;
 		int64_t now;
 
 		pfd[PFD_SIG] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
-		pfd[PFD_NOTIFY] = (struct pollfd){ .fd = t->notifyfd, .events = POLLIN };	/* -1: skipped */
+		pfd[PFD_NOTIFY] = (struct pollfd){ .fd = t->app.notifyfd, .events = notify_ev };	/* -1: skipped */
+		pfd[PFD_NEXT_NOTIFY] = (struct pollfd){ .fd = t->next.notifyfd, .events = notify_ev };
 		pfd[PFD_EXEC] = (struct pollfd){ .fd = t->app.errfd, .events = POLLIN };
 		pfd[PFD_NEXT_EXEC] = (struct pollfd){ .fd = t->next.errfd, .events = POLLIN };
 		if (poll(pfd, PFD_COUNT, loop_timeout(t, now_ms())) < 0) {
@@ -919,7 +1021,7 @@ static void loop(struct tinyhold *t)
 			check_exec(t, &t->next);
 		/* Datagrams first: one sent just before a crash must be read while its
 		 * sender is still the app (unreaped), or it could not be verified. */
-		if (pfd[PFD_NOTIFY].revents & POLLIN)
+		if ((pfd[PFD_NOTIFY].revents | pfd[PFD_NEXT_NOTIFY].revents) & POLLIN)
 			drain_notify(t);
 		if (pfd[PFD_SIG].revents & POLLIN)
 			drain_signals(t);
@@ -940,6 +1042,7 @@ static void loop(struct tinyhold *t)
 					 (int)t->app.pgid);
 			step(t, &ev);
 		}
+		closer_flush(now_ms());	/* what this pass was handed to close */
 	}
 }
 
@@ -947,15 +1050,19 @@ int main(int argc, char **argv)
 {
 	static struct tinyhold t;
 	struct spawn_settings set;
+	const struct privs *privs;
 	char *cwd;
+	int cwd_fd;
 
 	ensure_std_fds();
+	log_init();	/* before anything is logged: PID 1 must never wait for its log */
 	/* Block signals first: a SIGTERM during setup waits in the signalfd instead of killing us. */
 	t.sigfd = sig_setup();
 	if (t.sigfd < 0)
 		die(EXIT_SETUP, -t.sigfd, "cannot set up signals");
 	t.self = getpid();
-	t.app.errfd = t.next.errfd = -1;
+	instance_reset(&t.app);
+	instance_reset(&t.next);
 	t.next_deadline_ms = -1;
 
 	switch (opts_parse(argc, argv, environ, &t.cfg)) {
@@ -975,32 +1082,44 @@ int main(int argc, char **argv)
 	log_set_level(t.cfg.verbosity < 0 ? LOG_ERROR : t.cfg.verbosity > 0 ? LOG_DEBUG : LOG_INFO);
 	cloexec_inherited_fds();
 	setup_privs(&t);
+	setup_fd_limit(&t);
 	setup_sockets(&t);
-	setup_notify(&t);
 
 	/* Not PID 1: become a subreaper, so orphans of the app still come to us. */
 	if (t.self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_msg(LOG_WARN, errno, "cannot become a subreaper; orphans go to the real init");
 
-	/* The app starts where we were started; we move to / so we pin no mount. */
+	/* The app starts where we were started; we move to / so we pin no mount. The
+	 * app gets there through an fd, not the path: a path could be changed since. */
 	cwd = getcwd(NULL, 0);
 	if (cwd == NULL)	/* gone or unreadable: the app would start somewhere else */
 		die(EXIT_SETUP, errno, "cannot get the working directory");
+	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd_fd < 0)
+		die(EXIT_SETUP, errno, "cannot open the working directory %s", cwd);
 	if (chdir("/") < 0)
 		log_msg(LOG_WARN, errno, "cannot chdir to /");
-	t.give_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-
+	privs = app_privs(&t);
+	t.app_uid = privs != NULL ? privs->uid : geteuid();
 	set = (struct spawn_settings){
 		.argv = t.cfg.argv,
 		.environ_in = environ,
-		.max_fds = t.nheld + (size_t)t.cfg.fdstore_max,
+		.max_fds = t.held.n + (size_t)t.cfg.fdstore_max,
 		.cwd = cwd,
-		.privs = app_privs(&t),
-		.give_tty = t.give_tty,
+		.cwd_fd = cwd_fd,
+		.privs = privs,
+		/* An app with fewer privileges than ours gets no controlling terminal:
+		 * with one it could push input (TIOCSTI) into the shell that ran us. */
+		.new_session = privs != NULL && privs->uid != geteuid(),
 		.die_with_parent = t.self != 1,
-		.notify_socket = t.notifyfd >= 0 ? t.notify_addr : NULL,
+		.notify = t.cfg.notify,
 		.watchdog_usec = t.cfg.watchdog_ms * 1000,
+		.nofile = t.nofile,
 	};
+	/* Then the terminal stays ours, and its SIGINT reaches the app through us. */
+	t.give_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() &&
+		     !set.new_session;
+	set.give_tty = t.give_tty;
 	if (spawn_init(&t.spawn, &set) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot prepare the app's environment");
 	setup_supervisor(&t);

@@ -9,7 +9,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define NOTIFY_BIND_TRIES 1000	/* one pod holds far fewer tinyholds than this */
 
 static bool valid_fdname(const char *v, size_t len)
 {
@@ -91,10 +90,9 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *out, const char
 
 int notify_open(char *addr, size_t addr_len)
 {
-	static unsigned serial;	/* the next N to try in "@tinyhold/PID/N" */
 	struct sockaddr_un sun;
-	socklen_t len;
-	int fd, on = 1, n, tries;
+	socklen_t len = sizeof(sa_family_t);
+	int fd, on = 1, e;
 
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -102,28 +100,29 @@ int notify_open(char *addr, size_t addr_len)
 	/* Without SO_PASSCRED we could not tell the app's messages from anyone else's. */
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
 		goto fail;
-	/* Our pid is not unique in a network namespace: the containers of one pod
-	 * share it, each with its own PID 1. So a taken address means: try the next. */
-	for (tries = 0;; tries++) {
-		n = snprintf(addr, addr_len, "@tinyhold/%d/%u", (int)getpid(), serial++);
-		if (n < 0 || (size_t)n >= addr_len || (size_t)n >= sizeof sun.sun_path) {
-			errno = ENAMETOOLONG;
-			goto fail;
-		}
-		memset(&sun, 0, sizeof sun);
-		sun.sun_family = AF_UNIX;
-		memcpy(sun.sun_path, addr, (size_t)n);
-		sun.sun_path[0] = '\0';	/* abstract: no file to clean up, works on a read-only root */
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
-		if (bind(fd, (struct sockaddr *)&sun, len) == 0)
-			return fd;
-		if (errno != EADDRINUSE || tries >= NOTIFY_BIND_TRIES)
-			goto fail;
+	/* Autobind: the kernel picks a free abstract address ("\0" and 5 hex digits),
+	 * so no neighbour in the network namespace can squat it in advance, and no
+	 * file is needed (a read-only root works). */
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
+		goto fail;
+	len = sizeof sun;
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0)
+		goto fail;
+	len -= (socklen_t)offsetof(struct sockaddr_un, sun_path);
+	if (len < 2 || sun.sun_path[0] != '\0' || (size_t)len >= addr_len) {
+		errno = EAFNOSUPPORT;	/* no abstract namespace: not Linux */
+		goto fail;
 	}
+	addr[0] = '@';
+	memcpy(addr + 1, sun.sun_path + 1, (size_t)len - 1);
+	addr[len] = '\0';
+	return fd;
 fail:
-	n = errno;
+	e = errno;
 	(void)close(fd);
-	return -n;
+	return -e;
 }
 
 int notify_recv(int fd, struct notify_datagram *d)
@@ -149,6 +148,7 @@ int notify_recv(int fd, struct notify_datagram *d)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 
 	d->pid = 0;
+	d->uid = (uid_t)-1;
 	d->nfds = 0;
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
@@ -157,6 +157,7 @@ int notify_recv(int fd, struct notify_datagram *d)
 			struct ucred cred;
 			memcpy(&cred, CMSG_DATA(c), sizeof cred);
 			d->pid = cred.pid;
+			d->uid = cred.uid;
 		} else if (c->cmsg_type == SCM_RIGHTS) {
 			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int), i;
 			for (i = 0; i < k && d->nfds < NOTIFY_FDS_MAX; i++)

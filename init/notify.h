@@ -26,14 +26,17 @@ struct notify_msg {
  * without '='), which is dropped whole. Unknown keys are ignored. */
 int notify_parse(const char *buf, size_t len, struct notify_msg *out, const char **why);
 
-/* A CLOEXEC non-blocking datagram socket with SO_PASSCRED, bound to a fresh
- * abstract address; its NOTIFY_SOCKET value ("@tinyhold/PID/N") in addr. fd or -errno. */
+/* A CLOEXEC non-blocking datagram socket with SO_PASSCRED, bound to an
+ * abstract address the kernel picks; its NOTIFY_SOCKET value ("@1a2b3") in addr.
+ * fd or -errno. */
 int notify_open(char *addr, size_t addr_len);
 
 struct notify_datagram {
 	char buf[NOTIFY_DATAGRAM_MAX + 1];	/* NUL-terminated */
 	size_t len;
-	pid_t pid;		/* from SCM_CREDENTIALS; 0 if none came */
+	pid_t pid;		/* from SCM_CREDENTIALS; 0 if none came, or if the sender is
+				 * outside our pid namespace */
+	uid_t uid;		/* from SCM_CREDENTIALS; (uid_t)-1 if none came */
 	int fds[NOTIFY_FDS_MAX];	/* CLOEXEC; the caller owns them */
 	size_t nfds;
 	bool truncated;		/* too long, or fds lost: drop it (its fds are already closed) */

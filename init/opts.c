@@ -146,7 +146,7 @@ static int parse_duration_ms(const char *text, int64_t *out_ms)
 		for (; frac_digits < 3; frac_digits++)
 			frac *= 10;
 	}
-	if (*p != '\0')
+	if (*p != '\0' || whole * 1000 + frac > DURATION_MAX_MS)
 		return -1;
 	*out_ms = whole * 1000 + frac;
 	return 0;
@@ -306,7 +306,7 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 		return 0;
 	}
 	case OPT_USER:
-		if (*value == '\0' || *value == ':')
+		if (*value == '\0' || *value == ':' || value[strlen(value) - 1] == ':')
 			return fail(cfg, "bad %s '%s': expected USER[:GROUP]", o->label, value);
 		cfg->user = value;
 		return 0;

@@ -44,7 +44,10 @@ static int fail_close(int fd)
 }
 
 /* A stale socket file at the path is removed; anything else (a regular file,
- * a symlink, a directory) is refused: tinyhold never unlinks what it did not make. */
+ * a symlink, a directory) is refused: tinyhold never unlinks what it did not make.
+ * Neither lstat() nor unlink() follows the last component, so a rename in
+ * between can only make us remove the name someone else just put there, in a
+ * directory they can already write. */
 static int unix_clear_path(const char *path)
 {
 	struct stat st;
@@ -62,6 +65,7 @@ static int open_unix(const struct sockspec *s, int backlog)
 {
 	struct sockaddr_un sun;
 	socklen_t len;
+	mode_t old_umask;
 	int fd, r;
 
 	memset(&sun, 0, sizeof sun);
@@ -79,11 +83,14 @@ static int open_unix(const struct sockspec *s, int backlog)
 	fd = socket(AF_UNIX, (s->datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
-		return fail_close(fd);
 	/* Connecting needs write permission on the file: 0666 whatever our umask, as
-	 * systemd's SocketMode= default, since the clients are rarely root. */
-	if (s->path[0] != '@' && chmod(s->path, UNIX_SOCKET_MODE) < 0)
+	 * systemd's SocketMode= default, since the clients are rarely root. The mode
+	 * comes from the umask around bind(), as systemd does it: a chmod() by path
+	 * afterwards would follow whatever someone renamed over the new socket. */
+	old_umask = umask(~UNIX_SOCKET_MODE & 0777);
+	r = bind(fd, (struct sockaddr *)&sun, len);
+	(void)umask(old_umask);
+	if (r < 0)
 		return fail_close(fd);
 	if (!s->datagram && listen(fd, backlog) < 0)
 		return fail_close(fd);

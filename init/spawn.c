@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <termios.h>
 #include <unistd.h>
@@ -18,6 +21,10 @@
 #define NUM_BUF 21		/* the digits of 2^64-1 and a NUL */
 #define ENV_OURS 8		/* entries tinyhold adds: see build_env() */
 #define FDNAME_SLOT 256		/* one name of at most 255 bytes and its ':' */
+#define APP_FD_ROOM 64		/* fds the app may open beyond what it is given, at the least */
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1	/* linux/keyctl.h; musl has no keyutils header */
+#endif
 
 static bool has_key(const char *entry, const char *key_eq)
 {
@@ -37,7 +44,7 @@ static bool tinyhold_owned(const struct spawn_settings *set, const char *entry)
 		return true;
 	if (has_key(entry, "WATCHDOG_USEC=") || has_key(entry, "WATCHDOG_PID="))
 		return true;
-	return set->notify_socket != NULL && has_key(entry, "NOTIFY_SOCKET=");
+	return set->notify && has_key(entry, "NOTIFY_SOCKET=");
 }
 
 /* "KEY=" followed by value, with room for extra more bytes. */
@@ -66,17 +73,19 @@ int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set)
 		;
 	c->base_env = calloc(i + 1, sizeof *c->base_env);
 	c->envp = calloc(i + ENV_OURS + 1, sizeof *c->envp);
-	c->moved = calloc(set->max_fds ? set->max_fds : 1, sizeof *c->moved);
+	c->moved = calloc(set->max_fds + 1, sizeof *c->moved);
+	c->sorted = calloc(set->max_fds + 1, sizeof *c->sorted);
 	c->listen_names_cap = set->max_fds * FDNAME_SLOT + 1;
 	c->restarts = env_entry("TINYHOLD_RESTARTS=", "", NUM_BUF);
 	c->listen_fds = env_entry("LISTEN_FDS=", "", NUM_BUF);
 	c->listen_pid = env_entry("LISTEN_PID=", "", NUM_BUF);
 	c->listen_names = env_entry("LISTEN_FDNAMES=", "", c->listen_names_cap);
-	if (c->base_env == NULL || c->envp == NULL || c->moved == NULL || c->restarts == NULL ||
+	if (c->base_env == NULL || c->envp == NULL || c->moved == NULL || c->sorted == NULL ||
+	    c->restarts == NULL ||
 	    c->listen_fds == NULL || c->listen_pid == NULL || c->listen_names == NULL)
 		goto oom;
-	if (set->notify_socket != NULL &&
-	    (c->notify_env = env_entry("NOTIFY_SOCKET=", set->notify_socket, 0)) == NULL)
+	if (set->notify &&
+	    (c->notify_env = env_entry("NOTIFY_SOCKET=", "", SPAWN_NOTIFY_ADDR_MAX)) == NULL)
 		goto oom;
 	if (set->watchdog_usec > 0) {
 		io_fmt_u64(num, (unsigned long long)set->watchdog_usec);
@@ -108,11 +117,13 @@ void spawn_free(struct spawn_ctx *c)
 	free(c->base_env);
 	free(c->envp);
 	free(c->moved);
+	free(c->sorted);
 	memset(c, 0, sizeof *c);
 }
 
 /* The app's environment for this start; at most ENV_OURS entries of ours. */
-static void build_env(struct spawn_ctx *c, size_t nfds, const char *names, unsigned long restarts)
+static void build_env(struct spawn_ctx *c, size_t nfds, const char *names, const char *notify_addr,
+		      unsigned long restarts)
 {
 	size_t n = c->nbase;
 
@@ -127,8 +138,11 @@ static void build_env(struct spawn_ctx *c, size_t nfds, const char *names, unsig
 		c->envp[n++] = c->listen_names;
 		c->envp[n++] = c->listen_pid;
 	}
-	if (c->notify_env != NULL)
+	if (c->notify_env != NULL && notify_addr != NULL) {
+		snprintf(c->notify_env + strlen("NOTIFY_SOCKET="), SPAWN_NOTIFY_ADDR_MAX, "%s",
+			 notify_addr);
 		c->envp[n++] = c->notify_env;
+	}
 	if (c->watchdog_usec != NULL) {
 		c->envp[n++] = c->watchdog_usec;
 		c->envp[n++] = c->watchdog_pid;
@@ -147,48 +161,139 @@ static void child_fail(int errfd, int stage, int err)
 	_exit(stage == SPAWN_EXEC && err == ENOENT ? 127 : 126);
 }
 
-/* Puts fds[i] at LISTEN_FDS_START + i without FD_CLOEXEC. Whoever started
- * tinyhold may have left a low fd open, so an fd can sit right where another
- * must go: first every fd moves above the range, then down. */
+/* Shell sort: no malloc between fork and exec, and no O(n^2) for 10,000 sockets. */
+static void sort_ints(int *a, size_t n)
+{
+	size_t gap, i, j;
+
+	for (gap = n / 2; gap > 0; gap /= 2) {
+		for (i = gap; i < n; i++) {
+			int v = a[i];
+			for (j = i; j >= gap && a[j - gap] > v; j -= gap)
+				a[j] = a[j - gap];
+			a[j] = v;
+		}
+	}
+}
+
+/* Closes lo..hi (hi may be ~0U). */
+static void close_span(unsigned lo, unsigned hi)
+{
+	struct rlimit rl;
+	unsigned fd;
+
+	if (lo > hi || syscall(SYS_close_range, lo, hi, 0U) == 0)
+		return;
+	/* Linux < 5.9: one by one, up to the fd limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < hi)
+		hi = (unsigned)rl.rlim_cur;
+	for (fd = lo; fd <= hi && fd < ~0U; fd++)
+		(void)close((int)fd);
+}
+
+/* Puts the n fds of this start at 3.. without FD_CLOEXEC, and the error pipe
+ * right after them, with no more than one spare fd at any time: an app that
+ * stored many fds must not need twice as many to start. moved[0..n] holds the
+ * n fds and then the pipe; on return moved[n] is the pipe's new number. */
 static int place_fds(struct spawn_ctx *c)
 {
-	int top = LISTEN_FDS_START + (int)c->nfds;
-	size_t i;
+	size_t n = c->nfds, m = n + 1, i, start = 0;
+	unsigned prev = LISTEN_FDS_START - 1;
 
-	for (i = 0; i < c->nfds; i++) {
-		c->moved[i] = fcntl(c->fds[i], F_DUPFD_CLOEXEC, top);
-		if (c->moved[i] < 0)
-			return -errno;
+	/* Everything else tinyhold had open goes first (it is close-on-exec anyway),
+	 * so that nothing of ours sits where an fd of the app's must go. */
+	memcpy(c->sorted, c->moved, m * sizeof *c->sorted);
+	sort_ints(c->sorted, m);
+	for (i = 0; i < m; i++) {
+		unsigned fd = (unsigned)c->sorted[i];
+		if (fd > prev + 1)
+			close_span(prev + 1, fd - 1);
+		prev = fd;
 	}
-	for (i = 0; i < c->nfds; i++)
-		if (dup2(c->moved[i], LISTEN_FDS_START + (int)i) < 0)	/* dup2 clears CLOEXEC */
+	close_span(prev + 1, ~0U);
+	/* As systemd's shift_fds(): dup each to the lowest free fd from its target
+	 * and close the old one; what did not land where it must goes round again. */
+	for (;;) {
+		size_t again = m;
+		for (i = start; i < m; i++) {
+			int want = LISTEN_FDS_START + (int)i, fd;
+			if (c->moved[i] == want)
+				continue;
+			fd = fcntl(c->moved[i], F_DUPFD, want);
+			if (fd < 0)
+				return -errno;
+			(void)close(c->moved[i]);
+			c->moved[i] = fd;
+			if (fd != want && again == m)
+				again = i;
+		}
+		if (again == m)
+			break;
+		start = again;
+	}
+	for (i = 0; i < n; i++)
+		if (fcntl(LISTEN_FDS_START + (int)i, F_SETFD, 0) < 0)
 			return -errno;
-	return 0;
+	return fcntl(c->moved[n], F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
+/* A fresh session keyring, as su with pam_keyinit gives: otherwise the app,
+ * as another user, would possess root's. ENOSYS (no keys) and EPERM or EACCES
+ * (keyctl refused by a seccomp filter) leave the app no keyring to read. */
+static int new_keyring(void)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0)
+		return 0;
+	return errno == ENOSYS || errno == EPERM || errno == EACCES ? 0 : -errno;
+}
+
+/* The app's fd limit: the soft one tinyhold was started with (it raised its
+ * own to the hard one), but never below what the app is given plus room. */
+static void app_nofile(const struct spawn_ctx *c)
+{
+	struct rlimit rl = c->set.nofile;
+	rlim_t need = LISTEN_FDS_START + c->nfds + APP_FD_ROOM;
+
+	if (rl.rlim_cur == 0)
+		return;	/* unknown: keep ours */
+	if (rl.rlim_cur < need)
+		rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);	/* lowering the soft limit cannot fail */
 }
 
 __attribute__((noreturn))
 static void child(struct spawn_ctx *c, int errfd)
 {
+	struct stat st;
 	int r;
 
-	/* Keep the error pipe out of the range the fds are about to fill. */
-	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, LISTEN_FDS_START + (int)c->nfds);
-	if (errfd < 0)
-		_exit(126);
-	(void)setpgid(0, 0);	/* cannot fail for a fresh child; the parent sets it too */
+	if (c->set.new_session)
+		(void)setsid();	/* a fresh child is no group leader: cannot fail */
+	else
+		(void)setpgid(0, 0);	/* cannot fail for a fresh child; the parent sets it too */
 	/* SIGTTOU is still blocked here, so tcsetpgrp() from the background works. */
 	if (c->tty_now)
 		(void)tcsetpgrp(STDIN_FILENO, getpid());
+	/* Before place_fds() closes the directory's fd. A directory removed since
+	 * tinyhold started is gone for the app too, as its path would be. */
+	if (fchdir(c->set.cwd_fd) < 0)
+		child_fail(errfd, SPAWN_CHDIR, errno);
+	if (fstat(c->set.cwd_fd, &st) == 0 && st.st_nlink == 0)
+		child_fail(errfd, SPAWN_CHDIR, ENOENT);
+	memcpy(c->moved, c->fds, c->nfds * sizeof *c->moved);
+	c->moved[c->nfds] = errfd;
 	r = place_fds(c);
+	errfd = c->moved[c->nfds];
 	if (r < 0)
 		child_fail(errfd, SPAWN_FDS, -r);
+	app_nofile(c);
 	/* LISTEN_PID and WATCHDOG_PID must be the app's own pid: known only now. */
 	io_fmt_u64(c->listen_pid + strlen("LISTEN_PID="), (unsigned long long)getpid());
 	if (c->watchdog_pid != NULL)
 		io_fmt_u64(c->watchdog_pid + strlen("WATCHDOG_PID="), (unsigned long long)getpid());
-	if (c->set.cwd != NULL && chdir(c->set.cwd) < 0)
-		child_fail(errfd, SPAWN_CHDIR, errno);
 	if (c->set.privs != NULL && (r = privs_drop(c->set.privs)) < 0)
+		child_fail(errfd, SPAWN_PRIVS, -r);
+	if (c->set.privs != NULL && (r = new_keyring()) < 0)
 		child_fail(errfd, SPAWN_PRIVS, -r);
 	/* As PID 1 the kernel kills the app with us; elsewhere a SIGKILLed tinyhold
 	 * must not leave an unsupervised app behind. Set after setuid(), which clears it. */
@@ -203,7 +308,7 @@ static void child(struct spawn_ctx *c, int errfd)
 }
 
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
-		  unsigned long restarts, bool take_tty, int *errfd)
+		  const char *notify_addr, unsigned long restarts, bool take_tty, int *errfd)
 {
 	int pipefd[2];
 	pid_t pid;
@@ -212,8 +317,8 @@ pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *
 		return -EINVAL;
 	c->fds = fds;
 	c->nfds = nfds;
-	c->tty_now = take_tty && c->set.give_tty;
-	build_env(c, nfds, names, restarts);
+	c->tty_now = take_tty && c->set.give_tty && !c->set.new_session;
+	build_env(c, nfds, names, notify_addr, restarts);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	pid = fork();
@@ -227,8 +332,10 @@ pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *
 		(void)close(pipefd[0]);
 		child(c, pipefd[1]);
 	}
-	/* Both sides set the group: whichever runs first, signals to -pid work at once. */
-	(void)setpgid(pid, pid);	/* EACCES once the child has exec'd: fine */
+	/* Both sides set the group: whichever runs first, signals to -pid work at once.
+	 * Not with a new session: setsid() fails for a group leader. */
+	if (!c->set.new_session)
+		(void)setpgid(pid, pid);	/* EACCES once the child has exec'd: fine */
 	(void)close(pipefd[1]);
 	*errfd = pipefd[0];
 	return pid;

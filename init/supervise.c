@@ -31,6 +31,7 @@ void sup_started(struct sup *s, int64_t now_ms)
 	s->deadline_ms = -1;
 	s->ready = false;
 	s->forced_failure = false;
+	s->killed = false;
 	arm_watchdog(s, now_ms);
 }
 
@@ -237,7 +238,17 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 			s->deadline_ms = -1;
 			return SUP_START;
 		case SUP_STOPPING:
-			s->deadline_ms = -1;
+			/* Whatever we kill, we keep a deadline until it is reaped. */
+			s->deadline_ms = now_ms + KILL_GRACE_MS;
+			if (s->killed) {
+				/* Stuck in D state, or in a ptrace stop: a stop ends without it
+				 * (as PID 1, the kernel ends it with us); a restart must wait. */
+				s->note = SUP_NOTE_UNKILLABLE;
+				if (s->stop_requested)
+					return finish(s, SUP_NOTE_UNKILLABLE, final_code(s));
+				return SUP_KILL_GROUP;
+			}
+			s->killed = true;
 			s->stop_timed_out = s->stop_requested;	/* not the watchdog's or STOPPING=1's */
 			s->note = SUP_NOTE_STOP_TIMEOUT;
 			return SUP_KILL_GROUP;

@@ -17,10 +17,12 @@
 #define EXIT_STOP_TIMEOUT 124	/* stopped only by our SIGKILL at --stop-timeout (timeout(1)'s code);
 				 * an engine's SIGKILL of PID 1 gives 137, so the two differ */
 #define DRAIN_TIMEOUT_MS 5000	/* SIGKILLed leftovers die at once; only a process stuck in D state takes longer */
+#define KILL_GRACE_MS 5000	/* the same for the app itself after our SIGKILL: then we say so */
 
 enum sup_state {
 	SUP_RUNNING,	/* the app runs */
-	SUP_STOPPING,	/* a stop signal was forwarded; SIGKILL at the deadline */
+	SUP_STOPPING,	/* a stop signal was forwarded; SIGKILL at the deadline, and a
+			 * deadline after that too, until the app is reaped */
 	SUP_DRAINING,	/* the app is gone; its process group is being killed and reaped */
 	SUP_BACKOFF,	/* waiting to restart; the held sockets keep queueing */
 	SUP_DONE,	/* tinyhold exits with exit_code */
@@ -47,7 +49,8 @@ struct sup_event {
 enum sup_action {
 	SUP_NONE,
 	SUP_START,		/* spawn the app, then call sup_started() */
-	SUP_KILL_GROUP,		/* SIGKILL the app's process group */
+	SUP_KILL_GROUP,		/* SIGKILL the app's process group, and the app itself if it
+				 * has not been reaped (it may have left its group) */
 	SUP_ABORT,		/* the watchdog fired: SIGABRT the app, so it can dump core */
 	SUP_EXIT,		/* exit with exit_code */
 };
@@ -62,6 +65,7 @@ enum sup_note {
 	SUP_NOTE_EXEC_FAILED,
 	SUP_NOTE_STOP_TIMEOUT,	/* the app outlived --stop-timeout */
 	SUP_NOTE_WATCHDOG,	/* no WATCHDOG=1 in time, or WATCHDOG=trigger */
+	SUP_NOTE_UNKILLABLE,	/* still not reaped KILL_GRACE_MS after our SIGKILL */
 };
 
 struct sup_config {
@@ -86,6 +90,7 @@ struct sup {
 	struct sup_event last_exit;
 	bool stop_requested;
 	bool stop_timed_out;	/* we SIGKILLed the app at the deadline of a stop signal */
+	bool killed;		/* SIGKILL sent in this STOPPING: the next deadline says so */
 	unsigned fast_crashes;	/* consecutive runs shorter than FAST_RUN_MS */
 	unsigned long restarts;	/* TINYHOLD_RESTARTS */
 	int64_t *recent;	/* ring of restart times for the crash-loop guard, max_restarts long */

@@ -98,6 +98,23 @@ int main(void)
 		  "tinyhold: bad 'a?b?'\n" },
 		{ "UTF-8 is kept as it is", LOG_ERROR, 0, "caf\xc3\xa9",
 		  "tinyhold: bad 'caf\xc3\xa9'\n" },
+		/* Issue 9: C1 controls, a CSI (U+009B) among them, drive some terminals too. */
+		{ "a C1 control in UTF-8 (U+009B) is one '?'", LOG_ERROR, 0, "a\xc2\x9b" "2J",
+		  "tinyhold: bad 'a?2J'\n" },
+		{ "a lone C1 byte (8-bit CSI) is a '?'", LOG_ERROR, 0, "a\x9b" "2J",
+		  "tinyhold: bad 'a?2J'\n" },
+		{ "U+0085 (NEL) is a C1 control too", LOG_ERROR, 0, "a\xc2\x85" "b",
+		  "tinyhold: bad 'a?b'\n" },
+		{ "U+00A0 and the euro sign, whose bytes include 0x82, are kept", LOG_ERROR, 0,
+		  "\xc2\xa0\xe2\x82\xac", "tinyhold: bad '\xc2\xa0\xe2\x82\xac'\n" },
+		{ "an overlong encoding is not UTF-8", LOG_ERROR, 0, "\xc0\xaf",
+		  "tinyhold: bad '?" "?'\n" },
+		{ "a UTF-8 surrogate is not UTF-8", LOG_ERROR, 0, "\xed\xa0\x80",
+		  "tinyhold: bad '?" "?" "?'\n" },
+		{ "a sequence cut short is not UTF-8", LOG_ERROR, 0, "\xe2\x82",
+		  "tinyhold: bad '?" "?'\n" },
+		{ "a 4-byte character is kept", LOG_ERROR, 0, "\xf0\x9f\x98\x80",
+		  "tinyhold: bad '\xf0\x9f\x98\x80'\n" },
 	};
 	size_t i;
 

@@ -1,6 +1,7 @@
 /* notify_test: the sd_notify datagram parser (what each key sets, what makes
  * a datagram malformed), the LISTEN_* parser for inherited sockets, and the
  * fd store's dedup, cap and removal. Last line: "N passed, M failed". */
+#include "closer.h"
 #include "fdstore.h"
 #include "inherit.h"
 #include "notify.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 
@@ -165,11 +167,24 @@ static int open_count(void)
 	return n;
 }
 
+/* What fdstore.c hands to closer.c is closed by a child sharing our fd table:
+ * start it and wait for it, as the loop's SIGCHLD would. */
+static void close_now(void)
+{
+	int st;
+	pid_t pid;
+
+	closer_flush(0);
+	while ((pid = wait(&st)) > 0)
+		check(closer_reaped(pid), "the child %d was a closer", (int)pid);
+}
+
 static void test_fdstore(void)
 {
 	struct fdstore st;
 	int before = open_count(), a, b, c, d;
 
+	check(closer_init(16) == 0 && closer_room() == 16, "closer_init");
 	check(fdstore_init(&st, 2) == 0, "init");
 	a = memfd_create("a", MFD_CLOEXEC);
 	b = memfd_create("b", MFD_CLOEXEC);
@@ -177,20 +192,26 @@ static void test_fdstore(void)
 	d = dup(a);
 	check(fdstore_add(&st, a, "state") == 1 && st.n == 1, "add a");
 	check(fdstore_add(&st, d, "other") == 0 && st.n == 1, "a duplicate of a is closed, not stored");
-	check(fcntl(d, F_GETFD) < 0, "the duplicate's fd was closed");
+	check(fcntl(d, F_GETFD) >= 0 && closer_room() == 15, "... by closer.c, not here");
+	close_now();
+	check(fcntl(d, F_GETFD) < 0 && closer_room() == 16, "the duplicate's fd was closed");
 	check(fdstore_add(&st, b, "") == 1 && strcmp(st.entries[1].name, "stored") == 0,
 	      "no name is 'stored'");
-	check(fdstore_add(&st, c, "x") == -ENOSPC && fcntl(c, F_GETFD) < 0, "a full store closes the fd");
+	check(fdstore_add(&st, c, "x") == -ENOSPC, "a full store refuses the fd");
+	close_now();
+	check(fcntl(c, F_GETFD) < 0, "... and closes it");
 	check(fdstore_remove(&st, "state") == 1 && st.n == 1 && st.entries[0].fd == b,
 	      "remove keeps the order of the rest");
 	check(fdstore_remove(&st, "nothing") == 0, "removing an unknown name");
 	check(fdstore_remove(&st, "stored") == 1 && st.n == 0, "remove b");
+	close_now();
 	check(open_count() == before, "no fd leaked: %d before, %d after", before, open_count());
 	{
 		struct fdstore off;
 		int e = memfd_create("e", MFD_CLOEXEC);
 		check(fdstore_init(&off, 0) == 0 && fdstore_add(&off, e, "x") == -ENOSPC,
 		      "a store of 0 keeps nothing");
+		close_now();
 	}
 	free(st.entries);
 }

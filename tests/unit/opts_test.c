@@ -268,6 +268,11 @@ int main(void)
 		  "stop_timeout=10000" },
 		{ "-t 1000000 (the cap)", { TH, "-t", "1000000", "./app" }, { NULL }, RUN,
 		  "stop_timeout=1000000000" },
+		/* Issue 9: the decimals count toward the cap too. */
+		{ "-t 1000000.001 (past the cap)", { TH, "-t", "1000000.001", "./app" }, { NULL }, ERR,
+		  "bad -t '1000000.001': not a number of seconds" },
+		{ "-t 999999.999", { TH, "-t", "999999.999", "./app" }, { NULL }, RUN,
+		  "stop_timeout=999999999" },
 		{ "-t 1.2345", { TH, "-t", "1.2345", "./app" }, { NULL }, ERR,
 		  "bad -t '1.2345': not a number of seconds" },
 		{ "-t -1", { TH, "-t", "-1", "./app" }, { NULL }, ERR,
@@ -327,6 +332,9 @@ int main(void)
 		  "bad -u '': expected USER[:GROUP]" },
 		{ "-u :staff", { TH, "-u", ":staff", "./app" }, { NULL }, ERR,
 		  "bad -u ':staff': expected USER[:GROUP]" },
+		/* Issue 9: an empty GROUP is bad usage (2), not a setup error (125). */
+		{ "-u nobody:", { TH, "-u", "nobody:", "./app" }, { NULL }, ERR,
+		  "bad -u 'nobody:': expected USER[:GROUP]" },
 		{ "-q", { TH, "-q", "./app" }, { NULL }, RUN, "verbosity=-1" },
 		{ "--quiet", { TH, "--quiet", "./app" }, { NULL }, RUN, "verbosity=-1" },
 		{ "-v", { TH, "-v", "./app" }, { NULL }, RUN, "verbosity=1" },

@@ -38,7 +38,7 @@ static const char *state_name(int st)
 static const char *note_name(int note)
 {
 	static const char *const n[] = { "NONE", "RESTART", "NO_RESTART", "STOPPED", "GAVE_UP",
-					 "EXEC_FAILED", "STOP_TIMEOUT" };
+					 "EXEC_FAILED", "STOP_TIMEOUT", "WATCHDOG", "UNKILLABLE" };
 	return note >= 0 && (size_t)note < sizeof n / sizeof n[0] ? n[note] : "?";
 }
 
@@ -483,6 +483,7 @@ struct step {
 #define STOP SUP_EV_STOP, 0, 0, 0
 #define TIMER SUP_EV_TIMER, 0, 0, 0
 #define DRAIN(t) ((t) + DRAIN_TIMEOUT_MS)
+#define KILL(t) ((t) + KILL_GRACE_MS)
 
 struct scenario {
 	const char *about;
@@ -523,7 +524,7 @@ static const struct scenario scenarios[] = {
 	  NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 500, TIMER, SUP_ABORT, SUP_STOPPING, 2500, SUP_NOTE_WATCHDOG, ANY, 0 },
-		{ 2500, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 2500, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(2500), SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 2501, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(2501), SUP_NOTE_NONE, ANY, 0 },
 		{ 2501, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
 		{ .ev = EV_END } }, 500 },
@@ -539,7 +540,7 @@ static const struct scenario scenarios[] = {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 100, APP_STOPPING, SUP_NONE, SUP_STOPPING, 10100, SUP_NOTE_NONE, ANY, 0 },
 		{ 5000, TIMER, SUP_NONE, SUP_STOPPING, 10100, SUP_NOTE_NONE, ANY, 0 },
-		{ 10100, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 10100, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(10100), SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 10101, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(10101), SUP_NOTE_NONE, ANY, 0 },
 		{ 10101, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
 		{ .ev = EV_END } }, 1000 },
@@ -605,7 +606,7 @@ static const struct scenario scenarios[] = {
 		/* A second SIGTERM must not push the deadline back. */
 		{ 5000, STOP, SUP_NONE, SUP_STOPPING, 11000, SUP_NOTE_NONE, ANY, 0 },
 		{ 10999, TIMER, SUP_NONE, SUP_STOPPING, 11000, SUP_NOTE_NONE, ANY, 0 },
-		{ 11000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 11000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(11000), SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 11001, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(11001), SUP_NOTE_NONE, ANY, 0 },
 		/* 124, not 137: our SIGKILL at the stop timeout, told apart from an engine's. */
 		{ 11002, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 124, 0 },
@@ -613,10 +614,28 @@ static const struct scenario scenarios[] = {
 	{ "stop timeout 0 kills at once", RESTART_ON_FAILURE, 0, NO_REMAP, {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 1000, STOP, SUP_NONE, SUP_STOPPING, 1000, SUP_NOTE_NONE, ANY, 0 },
-		{ 1000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, -1, SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 1000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(1000), SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
 		{ 1001, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(1001), SUP_NOTE_NONE, ANY, 0 },
 		{ 1001, EMPTY, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_STOPPED, 124, 0 },
 		{ .ev = EV_END } }, 0 },
+	/* Issue 9: whatever tinyhold kills, it keeps a deadline until the app is reaped. */
+	{ "an app that outlives our SIGKILL: a stop ends without it, 124", RESTART_ON_FAILURE, 0,
+	  NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 1000, STOP, SUP_NONE, SUP_STOPPING, 1000, SUP_NOTE_NONE, ANY, 0 },
+		{ 1000, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(1000), SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 5999, TIMER, SUP_NONE, SUP_STOPPING, KILL(1000), SUP_NOTE_NONE, ANY, 0 },
+		{ 6000, TIMER, SUP_EXIT, SUP_DONE, -1, SUP_NOTE_UNKILLABLE, 124, 0 },
+		{ .ev = EV_END } }, 0 },
+	{ "an app that outlives the watchdog's SIGKILL is killed again, and restarted once reaped",
+	  RESTART_ON_FAILURE, 1000, NO_REMAP, {
+		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
+		{ 500, TIMER, SUP_ABORT, SUP_STOPPING, 1500, SUP_NOTE_WATCHDOG, ANY, 0 },
+		{ 1500, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(1500), SUP_NOTE_STOP_TIMEOUT, ANY, 0 },
+		{ 6500, TIMER, SUP_KILL_GROUP, SUP_STOPPING, KILL(6500), SUP_NOTE_UNKILLABLE, ANY, 0 },
+		{ 7000, KILLED(SIGKILL), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(7000), SUP_NOTE_NONE, ANY, 0 },
+		{ 7000, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ .ev = EV_END } }, 500 },
 	/* After a stop, no restart: even a failing status is passed on, not retried. */
 	{ "an app that fails while stopping is not restarted", RESTART_ALWAYS, STOP_TIMEOUT_MS,
 	  NO_REMAP, {

@@ -1,0 +1,105 @@
+/* held: an array of (fd, name), the budget of a start, and the reset of the
+ * shared sockets before each start, which is what systemd does for the fds it
+ * passes (it clears O_NONBLOCK before every exec). */
+#include "held.h"
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int held_init(struct held *h, size_t cap, int backlog, rlim_t fd_limit)
+{
+	memset(h, 0, sizeof *h);
+	h->fds = calloc(cap ? cap : 1, sizeof *h->fds);
+	h->names = calloc(cap ? cap : 1, sizeof *h->names);
+	h->cap = cap;
+	h->backlog = backlog;
+	h->fd_limit = fd_limit;
+	return h->fds == NULL || h->names == NULL ? -ENOMEM : 0;
+}
+
+void held_add(struct held *h, int fd, const char *name)
+{
+	if (h->n >= h->cap)
+		return;	/* cannot happen: sized from the specs and LISTEN_FDS */
+	h->fds[h->n] = fd;
+	snprintf(h->names[h->n], sizeof h->names[0], "%s", name);
+	h->names_len += (h->n > 0) + strlen(h->names[h->n]);
+	h->n++;
+}
+
+/* A start with nfds fds named in names_len bytes: does it fit? */
+static int fits(const struct held *h, size_t nfds, size_t names_len)
+{
+	if (names_len > HELD_NAMES_MAX)
+		return -E2BIG;
+	if (LISTEN_FDS_START + nfds + SPAWN_SPARE_FDS + HELD_OWN_FDS > h->fd_limit)
+		return -EMFILE;
+	return 0;
+}
+
+int held_check(const struct held *h)
+{
+	return fits(h, h->n, h->names_len);
+}
+
+bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name)
+{
+	size_t len = h->names_len, i;
+
+	for (i = 0; i < st->n; i++)
+		len += 1 + strlen(st->entries[i].name);
+	len += (h->n + st->n > 0) + strlen(name[0] ? name : FDSTORE_DEFAULT_NAME);
+	return fits(h, h->n + st->n + 1, len) == 0;
+}
+
+void held_reset(const struct held *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		int fd = h->fds[i], flags = fcntl(fd, F_GETFL), type = 0, on = 0;
+		socklen_t len = sizeof type;
+
+		if (flags >= 0 && (flags & O_NONBLOCK))
+			(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+			continue;
+		len = sizeof on;
+		/* listen() again revives a socket that shutdown() took down: it keeps its
+		 * address (bound explicitly), only the queue was flushed. */
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && !on)
+			(void)listen(fd, h->backlog);
+	}
+}
+
+static size_t append(char *names, size_t used, size_t count, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (count > 0)
+		names[used++] = ':';
+	memcpy(names + used, name, len);
+	names[used + len] = '\0';
+	return used + len;
+}
+
+size_t held_pass(const struct held *h, const struct fdstore *st, int *fds, char *names)
+{
+	size_t n = 0, used = 0, i;
+
+	names[0] = '\0';
+	for (i = 0; i < h->n; i++, n++) {
+		fds[n] = h->fds[i];
+		used = append(names, used, n, h->names[i]);
+	}
+	for (i = 0; i < st->n; i++, n++) {
+		fds[n] = st->entries[i].fd;
+		used = append(names, used, n, st->entries[i].name);
+	}
+	return n;
+}
