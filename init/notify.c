@@ -164,15 +164,11 @@ int notify_recv(int fd, struct notify_datagram *d)
 				memcpy(&d->fds[d->nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 		}
 	}
-	/* MSG_TRUNC: n is the real length; MSG_CTRUNC: some fds were lost. Either way: drop it whole. */
+	/* MSG_TRUNC: n is the real length; MSG_CTRUNC: some fds were lost. Either way: drop it
+	 * whole. Its fds are the caller's to close (closer.c: a close of them may block). */
 	d->truncated = (size_t)n > NOTIFY_DATAGRAM_MAX || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
-	if (d->truncated) {
-		size_t i;
-		for (i = 0; i < d->nfds; i++)
-			(void)close(d->fds[i]);
-		d->nfds = 0;
+	if (d->truncated)
 		n = 0;
-	}
 	d->len = (size_t)n;
 	d->buf[d->len] = '\0';
 	return 1;

@@ -39,7 +39,7 @@ struct notify_datagram {
 	uid_t uid;		/* from SCM_CREDENTIALS; (uid_t)-1 if none came */
 	int fds[NOTIFY_FDS_MAX];	/* CLOEXEC; the caller owns them */
 	size_t nfds;
-	bool truncated;		/* too long, or fds lost: drop it (its fds are already closed) */
+	bool truncated;		/* too long, or fds lost: drop it (and close the fds that came) */
 };
 
 /* 1 and *d, 0 when nothing is pending, or -errno. */
