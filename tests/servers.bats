@@ -77,8 +77,8 @@ somaxconn() { cat /proc/sys/net/core/somaxconn; }
 # capped N: the backlog listen(N) gives: the kernel caps it at somaxconn.
 capped() { local m; m=$(somaxconn); echo $(($1 < m ? $1 : m)); }
 
-# holds_inode PID INODE: PID has the socket INODE open (most servers at fd 3;
-# twistd dups it elsewhere and closes 3).
+# holds_inode PID INODE: PID has the socket INODE open: at fd 3 for most
+# servers; gunicorn and twistd dup it to another fd and close 3.
 holds_inode() {
 	local fd
 	for fd in /proc/"$1"/fd/*; do
