@@ -15,8 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define LISTEN_FDS_START 3
 #define REQUEST_MAX 4096
+
+/* README snippet begin */
+#define LISTEN_FDS_START 3
 
 static int listen_fd_from_env(void)
 {
@@ -27,6 +29,7 @@ static int listen_fd_from_env(void)
 		return -1;
 	return LISTEN_FDS_START;
 }
+/* README snippet end */
 
 static int bind_port(int port)
 {
