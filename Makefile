@@ -48,7 +48,11 @@ clean:
 # qemu-user that runs it (qemu-NAME-static) and the OCI platform. No -z
 # max-page-size: arm64 and ppc64el kernels may use 64 KiB pages, and a binary
 # aligned for 4 KiB ones would not load there.
-ARCHES          = arm64 armhf armel i386 ppc64el s390x mips64el
+# Not built: riscv64 (no musl-dev:riscv64 in Debian 12, a ports architecture)
+# and mips64el (its row is kept below: MIPS has no SIGSTKFLT, which init/sig.c
+# names, and without it tinyhold fails with `cannot set up signals: Invalid
+# argument` under qemu-mips64el-static).
+ARCHES          = arm64 armhf armel i386 ppc64el s390x
 TRIPLET_arm64   = aarch64-linux-gnu
 MUSL_arm64      = aarch64-linux-musl
 QEMU_arm64      = aarch64
@@ -122,9 +126,14 @@ sizes:
 			"$$(file -b "$$f" | cut -d, -f1,2)"; \
 	done; true
 
-# make test-arch: tests/arch.bats, each built ARCH under qemu-user (.ci/cross-setup.sh).
+# make test-arch: builds every ARCH and runs tests/arch.bats for each under
+# qemu-user. .ci/cross-setup.sh installs the compilers and qemu first.
 test-arch: examples/demo-server $(HELPERS)
-	bats $(BATS_FLAGS) tests/arch.bats
+	@for a in $(ARCHES); do \
+		$(MAKE) --no-print-directory ARCH=$$a >/dev/null || \
+			{ echo "test-arch: cannot build $$a (.ci/cross-setup.sh $$a)"; exit 1; }; \
+	done
+	@rc=0; for a in $(ARCHES); do TEST_ARCH=$$a bats $(BATS_FLAGS) tests/arch.bats || rc=1; done; exit $$rc
 
 # ---- demo, tests -----------------------------------------------------------
 EXAMPLE_CC := $(if $(shell command -v musl-gcc),musl-gcc,cc)
