@@ -85,8 +85,19 @@ TRIPLET_mips64el = mips64el-linux-gnuabi64
 MUSL_mips64el   = mips64el-linux-musl
 QEMU_mips64el   = mips64el
 PLATFORM_mips64el = linux/mips64le
+# Not in ARCHES (it is the native build here), but a target of the Dockerfile
+# on an arm64 build host.
+TRIPLET_amd64   = x86_64-linux-gnu
+MUSL_amd64      = x86_64-linux-musl
+QEMU_amd64      = x86_64
+PLATFORM_amd64  = linux/amd64
 
-.PHONY: cross sizes arch-info test-arch
+.PHONY: cross sizes arch-info deb-arch test-arch
+
+# make deb-arch PLATFORM=linux/arm/v7: the ARCH of an OCI platform (armhf), or
+# nothing. The Dockerfile maps TARGETPLATFORM with it.
+deb-arch:
+	@echo $(foreach a,amd64 $(ARCHES) mips64el,$(if $(filter $(PLATFORM_$(a)),$(patsubst linux/arm64/v8,linux/arm64,$(PLATFORM))),$(a)))
 
 ifneq ($(ARCH),)
 ifeq ($(TRIPLET_$(ARCH)),)
