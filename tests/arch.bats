@@ -30,7 +30,7 @@ declare -A MACHINE=(
 NO_SUBREAPER='tinyhold: cannot become a subreaper; orphans go to the real init: Invalid argument'
 
 setup_file() {
-	[ -n "$A" ] || skip "set TEST_ARCH (make test-arch does)"
+	[ -n "$A" ] || skip "cross-built binaries under qemu-user: run by make test-arch"
 	[ -x "$XBIN" ] || skip "$A: no build/$A/tinyhold (make ARCH=$A, after .ci/cross-setup.sh $A)"
 	command -v "$QEMU" >/dev/null || skip "$A: no $QEMU (apt-get install qemu-user-static)"
 }
