@@ -139,7 +139,7 @@ sizes:
 
 # make test-arch: builds every ARCH and runs tests/arch.bats for each under
 # qemu-user. .ci/cross-setup.sh installs the compilers and qemu first.
-test-arch: examples/demo-server $(HELPERS)
+test-arch: tinyhold examples/demo-server $(HELPERS)
 	@for a in $(ARCHES); do \
 		$(MAKE) --no-print-directory ARCH=$$a >/dev/null || \
 			{ echo "test-arch: cannot build $$a (.ci/cross-setup.sh $$a)"; exit 1; }; \

@@ -79,7 +79,9 @@ for a in "${arches[@]}"; do
 	read -r _ _ _ qname _ <<<"$(make -s --no-print-directory arch-info ARCH="$a")"
 	conf=/usr/lib/binfmt.d/qemu-$qname.conf
 	# None for i386 on amd64: the kernel runs it itself.
-	[ -f "$conf" ] && [ ! -e "$BINFMT/qemu-$qname" ] || continue
+	if [ ! -f "$conf" ] || [ -e "$BINFMT/qemu-$qname" ]; then
+		continue
+	fi
 	if grep -v '^#' "$conf" >"$BINFMT/register" 2>/dev/null; then
 		say "registered the binfmt handler qemu-$qname"
 	else

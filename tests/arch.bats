@@ -108,11 +108,14 @@ get() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1$2"; }
 }
 
 @test "$A: exit codes: the app's status, 128+N, 2 for usage, 125 for a taken port, 127 not found" {
-	local port
+	local port native
 	run -7 --separate-stderr xth -r never -- sh -c 'exit 7'
 	run -137 --separate-stderr xth -r never -- sh -c 'kill -KILL $$'
+	run -2 --separate-stderr "$REPO_DIR/tinyhold" --no-such-option -- true
+	native=$stderr
+	[[ "$native" == "tinyhold: "* ]]
 	run -2 --separate-stderr xth --no-such-option -- true
-	[[ "$stderr" == *"tinyhold: "* ]]
+	[ "$stderr" = "$native" ]	# the very same words as the native build
 	port=$(free_port)
 	start_x -p "127.0.0.1:$port" -- "$DEMO"
 	wait_port "$port"
