@@ -65,6 +65,8 @@ teardown_file() {
 	[ -z "${CT_SKIP:-}" ] || return 0
 	ct_cleanup
 	podman rmi --ignore localhost/tinyhold:ct-version >/dev/null 2>&1 || true
+	podman manifest rm "$CT_MULTI" >/dev/null 2>&1 || true
+	podman rmi --ignore "$CT_ARM64" >/dev/null 2>&1 || true
 }
 
 # ct_run NAME ARGS...: podman run -d --name NAME ARGS; teardown shows its logs.
@@ -322,4 +324,61 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	run ! podman pod exists "$CT_POD"
 	run ! podman container exists "$CT"
 	run ! http_ok "$port"
+}
+
+# ---- another architecture: the Dockerfile cross-compiles (issue 11) ------------
+
+CT_ARM64=localhost/tinyhold:ct-arm64
+CT_MULTI=localhost/tinyhold:ct-multi
+# podman 4.3 (Debian 12) does not set BUILDPLATFORM itself (README, Architectures).
+ct_build_platform() { podman info --format '{{.Host.OS}}/{{.Host.Arch}}'; }
+
+# ct_build_arm64: the arm64 image, built on this host's platform (no emulation).
+ct_build_arm64() {
+	podman build --pull=never --platform linux/arm64 --build-arg BUILDPLATFORM="$(ct_build_platform)" \
+		-t "$CT_ARM64" "$REPO_DIR" >"$BATS_TEST_TMPDIR/build.log" 2>&1 ||
+		{ cat "$BATS_TEST_TMPDIR/build.log"; return 1; }
+}
+
+@test "the arm64 image is cross-compiled in a $(uname -m) build stage: /tinyhold alone, aarch64, static, and runs under qemu" {
+	local version dir
+	version=$(sed -n 's/^VERSION ?= //p' "$REPO_DIR/Makefile")
+	# The only base here is this host's platform's, and nothing is pulled: the
+	# build stage can only have run natively, cross-compiling (no RUN emulated).
+	run -0 podman image inspect --format '{{.Os}}/{{.Architecture}}' debian:bookworm-slim
+	[ "$output" = "$(ct_build_platform)" ]
+	ct_build_arm64
+	run -0 podman image inspect --format '{{.Os}}/{{.Architecture}} {{len .RootFS.Layers}} {{json .Config.Entrypoint}}' "$CT_ARM64"
+	[ "$output" = 'linux/arm64 1 ["/tinyhold"]' ]
+	dir=$(podman image mount "$CT_ARM64")
+	run find "$dir" -mindepth 1
+	cp "$dir/tinyhold" "$BATS_TEST_TMPDIR/tinyhold-arm64"
+	podman image unmount "$CT_ARM64" >/dev/null
+	[ "$output" = "$dir/tinyhold" ]
+	run -0 file -b "$BATS_TEST_TMPDIR/tinyhold-arm64"
+	[[ "$output" == "ELF 64-bit LSB executable, ARM aarch64"*"statically linked"* ]]
+	echo "# $CT_ARM64: /tinyhold is $(stat -c %s "$BATS_TEST_TMPDIR/tinyhold-arm64") bytes" >&3
+	command -v qemu-aarch64-static >/dev/null || skip "qemu-aarch64-static is not installed (.ci/cross-setup.sh)"
+	run -0 qemu-aarch64-static "$BATS_TEST_TMPDIR/tinyhold-arm64" --version
+	[ "$output" = "tinyhold $version" ]
+}
+
+@test "podman run of the arm64 image prints --version under binfmt emulation" {
+	local version binfmt=/proc/sys/fs/binfmt_misc
+	version=$(sed -n 's/^VERSION ?= //p' "$REPO_DIR/Makefile")
+	[ -e "$binfmt/register" ] ||
+		skip "binfmt_misc is not mounted on $binfmt, so the kernel cannot hand an aarch64 ELF to qemu (.ci/cross-setup.sh mounts it where it may)"
+	[ "$(cat "$binfmt/qemu-aarch64" 2>/dev/null | head -n 1)" = enabled ] ||
+		skip "no enabled qemu-aarch64 handler in $binfmt (.ci/cross-setup.sh registers qemu-user-static's)"
+	podman image exists "$CT_ARM64" || ct_build_arm64
+	run -0 --separate-stderr podman run --rm --name th-ct-arm64 --platform linux/arm64 "$CT_ARM64" --version
+	[ "$output" = "tinyhold $version" ]
+}
+
+@test "podman build --platform linux/amd64,linux/arm64 --manifest: one manifest list, both platforms" {
+	run -0 podman build --pull=never --platform linux/amd64,linux/arm64 \
+		--build-arg BUILDPLATFORM="$(ct_build_platform)" --manifest "$CT_MULTI" "$REPO_DIR"
+	run -0 podman manifest inspect "$CT_MULTI"
+	[ "$("$PY" -c 'import json, sys
+print(" ".join(sorted(m["platform"]["os"] + "/" + m["platform"]["architecture"] for m in json.load(sys.stdin)["manifests"])))' <<<"$output")" = "linux/amd64 linux/arm64" ]
 }
