@@ -305,6 +305,17 @@ static void close_notify(struct instance *in)
 	in->notifyfd = -1;
 }
 
+/* The app's working directory as an O_PATH fd: it is entered through this at
+ * every start (fchdir), never through its path, which could be changed since. */
+static int open_cwd(const char *cwd)
+{
+	int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(EXIT_SETUP, errno, "cannot open the working directory %s", cwd);
+	return fd;
+}
+
 /* ---- starting and stopping instances -------------------------------------- */
 
 /* Empty, owning nothing: after its fds moved to another instance. */
@@ -1094,9 +1105,7 @@ int main(int argc, char **argv)
 	cwd = getcwd(NULL, 0);
 	if (cwd == NULL)	/* gone or unreadable: the app would start somewhere else */
 		die(EXIT_SETUP, errno, "cannot get the working directory");
-	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd_fd < 0)
-		die(EXIT_SETUP, errno, "cannot open the working directory %s", cwd);
+	cwd_fd = open_cwd(cwd);
 	if (chdir("/") < 0)
 		log_msg(LOG_WARN, errno, "cannot chdir to /");
 	privs = app_privs(&t);

@@ -173,3 +173,21 @@ vg_each() {
 	vg_run 0 -u nobody -r never -p 127.0.0.1:"$(free_port)" -- sh -c '[ "$(id -u)" != 0 ]'
 	vg_ok 1
 }
+
+# The store is empty again at the end: what it held would count as leaked fds.
+@test "valgrind: the fd store across a crash, a full store, FDSTOREREMOVE, fds without FDSTORE=1, a stranger's datagram" {
+	local app="$BIN/nt_app.py"
+	vg_start --backoff-max 0 --fdstore-max 2 -- "$app" \
+		'[=0]store:a' '[=0]store:b' '[=0]store:c' '[=0]fds:2:STATUS=loose' '[=0]abort' \
+		'raw:FDSTOREREMOVE=1\nFDNAME=a' 'raw:FDSTOREREMOVE=1\nFDNAME=stored' \
+		'notify:READY=1' env hang
+	wait_line 'started .* \(restart 1\)$' "$TH_LOG" 30
+	wait_line 'is ready' "$TH_LOG" 30
+	NOTIFY_SOCKET=$(tr '\0' '\n' <"/proc/$(app_pid)/environ" | sed -n 's/^NOTIFY_SOCKET=//p') \
+		timeout 10 "$app" 'fds:2:READY=1' >/dev/null
+	wait_line 'not from the app' "$TH_LOG" 30
+	kill -TERM "$(th_pid)"
+	wait_exit 30
+	grep -q 'fd store full' "$TH_LOG"
+	vg_ok 0
+}
