@@ -179,7 +179,7 @@ vg_each() {
 	local app="$BIN/nt_app.py"
 	vg_start --backoff-max 0 --fdstore-max 2 -- "$app" \
 		'[=0]store:a' '[=0]store:b' '[=0]store:c' '[=0]fds:2:STATUS=loose' '[=0]abort' \
-		'raw:FDSTOREREMOVE=1\nFDNAME=a' 'raw:FDSTOREREMOVE=1\nFDNAME=stored' \
+		'raw:FDSTOREREMOVE=1\nFDNAME=a' 'raw:FDSTOREREMOVE=1\nFDNAME=b' \
 		'notify:READY=1' env hang
 	wait_line 'started .* \(restart 1\)$' "$TH_LOG" 30
 	wait_line 'is ready' "$TH_LOG" 30
