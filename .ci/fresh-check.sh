@@ -12,11 +12,12 @@
 # sources). The .debs are kept between runs in $TINYHOLD_APT_CACHE, seeded
 # with hard links from the host's own apt cache: a cache, not an install,
 # so each container still installs every package itself.
+# TINYHOLD_APT_CACHE= (empty): no cache, every .deb comes from the mirror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 BASE=docker.io/library/debian:bookworm-slim
-CACHE=${TINYHOLD_APT_CACHE:-/var/cache/tinyhold-fresh-check}
+CACHE=${TINYHOLD_APT_CACHE-/var/cache/tinyhold-fresh-check}
 DEMO_CT=th-fresh-demo
 TEST_CT=th-fresh-test
 DEMO_PORT=8080			# README's port, inside the demo's container
@@ -53,15 +54,21 @@ clone() {
 
 # The apt cache: hard links cost no space, and a .deb apt does not trust
 # (another version, a bad checksum) is fetched again.
-mkdir -p "$CACHE/archives/partial"
-cp -l -n /var/cache/apt/archives/*.deb "$CACHE/archives/" 2>/dev/null || true
+cache=()
+if [ -n "$CACHE" ]; then
+	mkdir -p "$CACHE/archives/partial"
+	cp -l -n /var/cache/apt/archives/*.deb "$CACHE/archives/" 2>/dev/null || true
+	cache=(-v "$CACHE/archives:/var/cache/apt/archives")
+	say "apt cache: $CACHE/archives ($(find "$CACHE/archives" -name '*.deb' | wc -l) .debs)"
+else
+	say "apt cache: none, every package comes from the mirror"
+fi
 
 # fresh NAME DIR PODMAN-RUN-ARGS...: a new container of the base, the clone at /src.
 fresh() {
 	local name=$1 dir=$2
 	shift 2
-	timeout "$TEST_LIMIT_S" podman run --name "$name" -v "$dir:/src" -w /src \
-		-v "$CACHE/archives:/var/cache/apt/archives" "$@"
+	timeout "$TEST_LIMIT_S" podman run --name "$name" -v "$dir:/src" -w /src "${cache[@]}" "$@"
 }
 
 # ---- make demo --------------------------------------------------------------
