@@ -92,9 +92,15 @@ build/asan/tinyhold: $(SRCS) init/*.h
 # ---- containers: real podman, set up by .ci/podman-setup.sh ----------------
 # The Dockerfile, examples/ and its Kubernetes manifest in real containers
 # (tests/container.bats; `make test` skips them). Without podman they skip.
-.PHONY: test-container
+.PHONY: test-container test-fresh
 test-container:
 	tests/container/run
+
+# README's two commands on fresh machines: a clean clone of HEAD, `make demo`
+# in one new container of the debian base and `make test` in another, each
+# installing what it needs from Debian's mirror. A few minutes, as root.
+test-fresh:
+	.ci/fresh-check.sh
 
 # ---- bench (issue 5): figures beside the peers; reports, never asserts ------
 # bench/setup.sh installs what is missing (apt-get) and fetches the peers' sources;

@@ -116,7 +116,7 @@ podman rm --force --time 0 "$DEMO_CT" >/dev/null
 start=$(date +%s)
 clone "$work/test"
 log="$work/make-test.log"
-say "make test: in a fresh container (the output: the last lines, and every failure)"
+say "make test: in a fresh container (shown: what it installs, its skips and failures)"
 rc=0
 fresh "$TEST_CT" "$work/test" "$BASE" bash -c 's=$(date +%s); '"$BOOTSTRAP"' && echo "fresh-check: make installed in $(($(date +%s) - s))s" &&
 		s=$(date +%s) && make test; rc=$?; echo "fresh-check: make test took $(($(date +%s) - s))s"; exit $rc' \
