@@ -35,16 +35,12 @@ eval "$(.ci/podman-setup.sh)"	# CONTAINERS_CONF
 commit=$(git rev-parse HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	say "note: uncommitted changes are not checked: this checks the clean clone of HEAD"
+remove_containers() { podman rm --force --ignore --time 0 "$DEMO_CT" "$TEST_CT" >/dev/null 2>&1 || true; }
+remove_containers	# leftovers of a run that was killed
 work=$(mktemp -d /var/tmp/tinyhold-fresh.XXXXXX)
-cleanup() {
-	podman rm --force --ignore --time 0 "$DEMO_CT" "$TEST_CT" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'remove_containers; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-cleanup_old() { podman rm --force --ignore --time 0 "$DEMO_CT" "$TEST_CT" >/dev/null 2>&1 || true; }
-cleanup_old	# leftovers of a run that was killed
 
 # clone DIR: a clean clone of HEAD, as `git clone` gives a new user.
 clone() {
