@@ -27,7 +27,7 @@ SRCS    = $(wildcard init/*.c)
 OBJS    = $(patsubst init/%.c,build/%.o,$(SRCS))
 LIBOBJS = $(filter-out build/main.o,$(OBJS))
 
-.PHONY: all test unit install clean demo asan
+.PHONY: all test test-run unit install clean demo demo-run asan
 
 all: tinyhold
 
@@ -152,6 +152,13 @@ test-arch: tinyhold examples/demo-server $(HELPERS)
 	@rc=0; for a in $(ARCHES); do TEST_ARCH=$$a bats $(BATS_FLAGS) tests/arch.bats || rc=1; done; exit $$rc
 
 # ---- demo, tests -----------------------------------------------------------
+# make demo and make test first check the Debian packages they need (the one
+# list: tests/packages): as root tests/need installs what is missing, otherwise
+# it prints the apt-get line. The sub-make then picks musl-gcc if that just
+# came. need-SECTION does the same for one section of the list.
+need-%:
+	@tests/need $*
+
 EXAMPLE_CC := $(if $(shell command -v musl-gcc),musl-gcc,cc)
 HELPERS = $(patsubst tests/bin/%.c,tests/bin/%.bin,$(wildcard tests/bin/*.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/*.c))
@@ -167,7 +174,9 @@ build/unit/%: tests/unit/%.c tests/unit/check.h $(LIBOBJS:build/%.o=init/%.c) in
 	cc -O1 -g -std=c11 -D_GNU_SOURCE $(WARN) -Iinit -fsanitize=address,undefined \
 		-o $@ $< $(filter-out init/main.c,$(SRCS))
 
-demo: tinyhold examples/demo-server
+demo: need-build
+	@$(MAKE) --no-print-directory demo-run
+demo-run: tinyhold examples/demo-server
 	@echo "tinyhold: try: curl localhost:8080/   curl localhost:8080/crash   (Ctrl-C stops)"
 	./tinyhold -p 8080 -- examples/demo-server
 
@@ -175,7 +184,10 @@ unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 # TINYHOLD=path runs the suite against another build (make asan first).
-test: tinyhold examples/demo-server $(HELPERS) unit
+test:
+	@tests/need build test servers
+	@$(MAKE) --no-print-directory test-run
+test-run: tinyhold examples/demo-server $(HELPERS) unit
 	@file tinyhold | grep -q 'statically linked' || { echo "tinyhold is not static"; exit 1; }
 	bats $(BATS_FLAGS) tests/
 
@@ -190,9 +202,15 @@ build/asan/tinyhold: $(SRCS) init/*.h
 # ---- containers: real podman, set up by .ci/podman-setup.sh ----------------
 # The Dockerfile, examples/ and its Kubernetes manifest in real containers
 # (tests/container.bats; `make test` skips them). Without podman they skip.
-.PHONY: test-container
+.PHONY: test-container test-fresh
 test-container:
 	tests/container/run
+
+# README's two commands on fresh machines: a clean clone of HEAD, `make demo`
+# in one new container of the debian base and `make test` in another, each
+# installing what it needs from Debian's mirror. A few minutes, as root.
+test-fresh:
+	.ci/fresh-check.sh
 
 # ---- bench (issue 5): figures beside the peers; reports, never asserts ------
 # bench/setup.sh installs what is missing (apt-get) and fetches the peers' sources;
@@ -236,7 +254,7 @@ FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE $(WARN) -Iinit \
 fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 
-build/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(LIBOBJS:build/%.o=init/%.c) init/*.h
+build/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(LIBOBJS:build/%.o=init/%.c) init/*.h | need-fuzz
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out init/main.c,$(SRCS))
 
@@ -255,7 +273,7 @@ fuzz-run-%: build/fuzz/%_fuzz
 # make valgrind: tests/valgrind.bats, the core cases with tinyhold under
 # memcheck (leaks, fds). valgrind needs a dynamic glibc build to see malloc;
 # -O0 keeps its stacks exact.
-valgrind: build/vg/tinyhold examples/demo-server $(HELPERS)
+valgrind: need-valgrind build/vg/tinyhold examples/demo-server $(HELPERS)
 	TINYHOLD_VALGRIND=build/vg/tinyhold bats $(BATS_FLAGS) tests/valgrind.bats
 # CLOSER_IN_PLACE: valgrind cannot follow closer.c's clone(CLONE_FILES).
 build/vg/tinyhold: $(SRCS) init/*.h
@@ -289,7 +307,7 @@ TIDY_CHECKS = -*,bugprone-*,cert-*,clang-analyzer-*,misc-*,performance-*,portabi
 	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,$\
 	-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,$\
 	-misc-no-recursion
-lint:
+lint: need-lint
 	cppcheck $(CPPCHECK_FLAGS) init/
 	@echo "clang-tidy --checks='$(TIDY_CHECKS)' init/*.c"
 	@out=$$(clang-tidy --quiet --checks='$(TIDY_CHECKS)' --warnings-as-errors='*' $(SRCS) -- \

@@ -14,9 +14,6 @@ CANNOT_RUN=3			# podman cannot run here: the tests skip (or fail in CI)
 CONF_DIR="$PWD/build/podman"
 CONF="$CONF_DIR/containers.conf"
 BASE=docker.io/library/debian:bookworm-slim
-# iptables is only "suggested" by podman, but without it every networked
-# container fails with `netavark: No such file or directory`.
-PACKAGES=(podman runc netavark iptables mmdebstrap)
 
 install=1
 [ "${1:-}" = --no-install ] && install=0
@@ -26,16 +23,11 @@ cannot_run() { say "$*"; exit "$CANNOT_RUN"; }
 
 [ "$(id -u)" = 0 ] || cannot_run "needs root: the tests use rootful podman"
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$install" = 1 ] || cannot_run "not installed: ${missing[*]} (run .ci/podman-setup.sh)"
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The packages: section [container] of tests/packages.
+if [ "$install" = 1 ]; then
+	tests/need container || cannot_run "cannot install the packages podman needs"
+elif ! out=$(tests/need --check container 2>&1); then
+	cannot_run "${out%%$'\n'*} (run .ci/podman-setup.sh)"
 fi
 
 # crun refuses this kernel's hybrid cgroups (v1 controllers, v2 unified): runc.
@@ -72,10 +64,21 @@ podman info >/dev/null 2>"$CONF_DIR/info.err" ||
 # mirror and named as Docker Hub names it, so `podman build --pull=never`
 # finds `FROM debian:bookworm-slim` locally and the Dockerfiles stay as users
 # build them with Docker.
+# Its apt sources are the host's Debian ones when they are bookworm's: a
+# container then installs from the very mirror this machine uses (tests of
+# .ci/fresh-check.sh do); without them, mmdebstrap's default, deb.debian.org.
 if ! podman image exists "$BASE"; then
-	say "making $BASE with mmdebstrap (about a minute)"
+	sources=
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		if [ -s "$f" ] && grep -q '^[^#]*bookworm' "$f"; then
+			sources=$f
+			break
+		fi
+	done
+	say "making $BASE with mmdebstrap (about a minute), apt sources: ${sources:-deb.debian.org}"
 	start=$(date +%s)
-	mmdebstrap --quiet --variant=minbase bookworm - | podman import --quiet - "$BASE" >/dev/null
+	mmdebstrap --quiet --variant=minbase bookworm - ${sources:+"$sources"} |
+		podman import --quiet - "$BASE" >/dev/null
 	say "made $BASE in $(($(date +%s) - start))s"
 fi
 echo "export CONTAINERS_CONF=$CONF"

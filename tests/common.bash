@@ -46,7 +46,19 @@ start_tinyhold() { start_wrapped "$TINYHOLD" "$@"; }
 # start_pid1 ARGS...: the same, but tinyhold runs as PID 1 of a new pid
 # namespace. TH_PID is the `timeout` around unshare; signals for tinyhold go
 # to $(th_pid), its pid as seen from here.
-start_pid1() { start_wrapped unshare --pid --fork --mount-proc --kill-child "$TINYHOLD" "$@"; }
+start_pid1() {
+	require_pidns
+	start_wrapped unshare --pid --fork --mount-proc --kill-child "$TINYHOLD" "$@"
+}
+
+# require_pidns: skips the test unless this process may make a pid namespace
+# with its own /proc, as start_pid1 does. That takes CAP_SYS_ADMIN, which a
+# container (podman's and docker's default capabilities) does not give root.
+require_pidns() {
+	local err
+	err=$(unshare --pid --fork --mount-proc true 2>&1) ||
+		skip "cannot make a pid namespace here (unshare --pid --fork --mount-proc: ${err##*: })"
+}
 
 # th_pid: tinyhold's own pid, seen from here, whichever start_* started it.
 th_pid() {

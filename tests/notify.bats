@@ -648,6 +648,7 @@ reload_under_load() {
 }
 
 @test "as PID 1 in a container started with LISTEN_PID=1: the inherited socket is adopted" {
+	require_pidns
 	local port other reply
 	port=$(free_port)
 	other=$(free_port)

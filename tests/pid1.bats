@@ -123,6 +123,7 @@ teardown() { cleanup_tinyhold; }
 }
 
 @test "as PID 1: the app's exit code ends the namespace (-r never)" {
+	require_pidns
 	run -3 --separate-stderr timeout 5 unshare --pid --fork --mount-proc "$TINYHOLD" -r never -- sh -c 'exit 3'
 	run -139 --separate-stderr timeout 5 unshare --pid --fork --mount-proc "$TINYHOLD" -r never -- sh -c 'kill -SEGV $$'
 	[[ "$stderr" == *"died of SIGSEGV after"* ]]

@@ -240,6 +240,7 @@ CLEAN=$'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000'
 }
 
 @test "as PID 1: the app starts with a clean signal state too" {
+	require_pidns
 	run -0 --separate-stderr timeout 5 "$BIN/sv_sigexec.py" \
 		unshare --pid --fork --mount-proc "$TINYHOLD" -r never -- "${SIGSTATE[@]}"
 	[ "$output" = "$CLEAN" ]

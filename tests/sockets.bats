@@ -479,6 +479,7 @@ except OSError as e:
 
 @test "PID 1: fd order, names and exactly the app's fds" {
 	require_root
+	require_pidns	# here: a skip inside start_pid1 would report to the 3</etc/hostname below
 	local p1 p2 sock
 	p1=$(free_port) p2=$(free_port) sock="$SOCK_DIR/app.sock"
 	start_pid1 -p "a=$p1" -p "b=$p2" -p "unix:$sock" -- "$BIN/sk_fdreport.py" 3</etc/hostname 7</etc/passwd

@@ -22,6 +22,7 @@ echo READY; while :; do sleep 0.05; done'
 
 @test "as PID 1 on a terminal, Ctrl-C reaches the app and the namespace exits 130" {
 	require_root
+	require_pidns
 	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /usr/bin/unshare --pid --fork --mount-proc \
 		"$TINYHOLD" -- sh -c "$APP"
 	[[ "$output" == *FOREGROUND* ]]
@@ -64,6 +65,7 @@ echo "TERMINAL:$(stty -a | grep -o -- "-*tostop")";'
 
 @test "as PID 1 with TOSTOP: never stopped by SIGTTOU, no SIGHUP or SIGCONT for the restarted app" {
 	require_root
+	require_pidns
 	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /bin/sh -c 'stty tostop; exec "$@"' sh \
 		/usr/bin/unshare --pid --fork --mount-proc "$TINYHOLD" -- \
 		sh -c "[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $PARENT_STATE $APP"
