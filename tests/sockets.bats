@@ -319,7 +319,7 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 @test "LISTEN_* meant for another process are not passed through stale" {
 	local p
 	p=$(free_port)
-	# LISTEN_PID names someone else (tinyhold adopts only its own pid or 1: see notify.bats).
+	# LISTEN_PID names someone else (tinyhold adopts only its own pid or 1: see inherit.bats).
 	LISTEN_FDS=9 LISTEN_PID=424242 LISTEN_FDNAMES=stale LISTEN_EXTRA=x TINYHOLD_RESTARTS=42 \
 		run -0 --separate-stderr timeout 10 "$TINYHOLD" -p "$p" -- "$BIN/sk_fdreport.py"
 	# LISTEN_EXTRA is the app's own setting (like LISTEN_ADDR): only the trio is tinyhold's.
