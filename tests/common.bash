@@ -179,6 +179,18 @@ restart_lines() { sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG"; }
 # reaped_is N: tinyhold has logged N reaped orphans (with -v).
 reaped_is() { [ "$(count_lines '^tinyhold: reaped pid [0-9]+$')" -eq "$1" ]; }
 
+# ---- bc_app: small fast apps, one mode each (tests/bin/bc_app.c) --------------------
+
+BC="$BIN/bc_app.bin"
+need_bc() { [ -x "$BC" ] || skip "build $BC first (make test builds it)"; }
+
+# sig_log_name N: what tinyhold calls signal N in its log (sig.c's sig_name()).
+sig_log_name() {
+	if [ "$1" -ge 34 ]; then echo "SIGRTMIN+$(($1 - 34))"
+	elif [ "$1" -ge 32 ]; then echo "SIG$1"
+	else echo "SIG$(kill -l "$1")"; fi
+}
+
 # ---- a process's children -------------------------------------------------------------
 
 # zombies_of PID: the zombie children of PID, as "pid stat" lines. ps reads
