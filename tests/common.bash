@@ -50,7 +50,7 @@ start_wrapped() {
 th_mode() {
 	case "$1" in
 	plain) TH_NS=() ;;
-	pid1) TH_NS=(unshare --pid --fork --mount-proc --kill-child) ;;
+	pid1) TH_NS=("$(command -v unshare)" --pid --fork --mount-proc --kill-child) ;;	# a path: execv() takes no PATH
 	*) echo "th_mode: plain or pid1, not '$1'" >&2; return 1 ;;
 	esac
 	TH_MODE=$1
@@ -77,6 +77,9 @@ start_pid1() {
 in_both_modes() {
 	local m
 	for m in plain pid1; do
+		if [ "$m" = pid1 ]; then
+			require_root
+		fi
 		th_mode "$m"
 		mkdir -p "$BATS_TEST_TMPDIR/$m"
 		cd "$BATS_TEST_TMPDIR/$m"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# tinyhold as the PID 1 of a pid namespace (unshare --pid --fork --mount-proc),
-# as in a container: who is pid 1, stopping from outside, cwd, signals, and a
-# crash restart on the same socket.
+# What only PID 1 has: tinyhold as the PID 1 of a pid namespace (unshare --pid
+# --fork --mount-proc), as in a container, is pid 1 inside and the app's parent,
+# and the namespace ends with the app's status when stopped from outside.
+# Everything else is tested in both start modes in the file of its capability
+# (in_both_modes in common.bash: the tests named "also as PID 1").
 
 load common
 
@@ -26,16 +28,6 @@ teardown() { cleanup_tinyhold; }
 	[[ "${lines[2]}" =~ ^\ *1\ tinyhold$ ]]
 }
 
-@test "the app's LISTEN_PID is its pid inside the namespace" {
-	local port
-	port=$(free_port)
-	start_pid1 -r never -p "127.0.0.1:$port" -- sh -c 'echo "LISTEN_PID=$LISTEN_PID pid=$$"'
-	wait_exit 5
-	[ "$TH_STATUS" -eq 0 ]
-	[[ "$(cat "$TH_OUT")" =~ ^LISTEN_PID=([0-9]+)\ pid=([0-9]+)$ ]]
-	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
-}
-
 @test "SIGTERM from outside: the namespace ends with the app's own status (42, 143)" {
 	start_pid1 -- "$BIN/sv_sigecho.py" "$ECHO_LOG" --stop exit:42
 	wait_line '^ready' "$ECHO_LOG"
@@ -48,24 +40,5 @@ teardown() { cleanup_tinyhold; }
 	kill -TERM "$(th_pid)"
 	wait_exit 5
 	[ "$TH_STATUS" -eq 143 ]
-}
-
-@test "tinyhold's working directory is /, the app's is where tinyhold was started" {
-	local th app
-	start_pid1 -- sleep 100
-	wait_line 'started sleep as pid'
-	th=$(th_pid)
-	app=$(pgrep -P "$th")
-	[ "$(readlink "/proc/$th/cwd")" = / ]
-	[ "$(readlink "/proc/$app/cwd")" = "$BATS_TEST_TMPDIR" ]
-}
-
-@test "not PID 1: tinyhold's working directory is / too" {
-	local th
-	start_tinyhold -- sleep 100
-	wait_line 'started sleep as pid'
-	th=$(th_pid)
-	[ "$(readlink "/proc/$th/cwd")" = / ]
-	[ "$(readlink "/proc/$(pgrep -P "$th")/cwd")" = "$BATS_TEST_TMPDIR" ]
 }
 

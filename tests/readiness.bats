@@ -51,7 +51,9 @@ teardown() { notify_teardown; }
 	start_tinyhold --notify -- sh -c \
 		'systemd-notify --ready --status="said by systemd-notify" || echo "systemd-notify failed: $?"; exec sleep 100'
 	wait_line 'is ready$|dropped' || true
-	grep -q 'systemd-notify failed' "$TH_OUT" && skip "systemd-notify cannot send from here: $(cat "$TH_OUT")"
+	if grep -q 'systemd-notify failed' "$TH_OUT"; then
+		skip "systemd-notify cannot send from here: $(cat "$TH_OUT")"
+	fi
 	local pid
 	pid=$(app_pid)
 	grep -qx "tinyhold: pid $pid is ready" "$TH_LOG"
@@ -98,11 +100,11 @@ teardown() { notify_teardown; }
 # ---- as PID 1 ----------------------------------------------------------------------------
 
 @test "as PID 1: two tinyholds in one network namespace (one pod) both get a notify socket" {
-	start_pid1 --notify -- "$APP" env 'notify:READY=1' hang
+	th_mode pid1
+	start_tinyhold --notify -- "$APP" env 'notify:READY=1' hang
 	wait_line 'is ready$'
 	# A second container of the same pod: its own pid namespace, the same network namespace.
-	run --separate-stderr timeout 10 unshare --pid --fork --mount-proc --kill-child \
-		"$TINYHOLD" -r never --notify -- "$APP" env 'notify:READY=1'
+	run --separate-stderr timeout 10 "${TH_RUN[@]}" -r never --notify -- "$APP" env 'notify:READY=1'
 	echo "second: $status $stderr"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *" is ready"* ]]

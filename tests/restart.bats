@@ -311,21 +311,6 @@ runs_and_status() {
 	[[ "$stderr" == *"died of SIGKILL after"*"restarting now (restart 1)"* ]]
 }
 
-@test "a command that is not found exits 127 and is never restarted, even with -r always" {
-	run -127 --separate-stderr timeout 5 "$TINYHOLD" -r always -- no-such-command-th-test
-	[[ "$stderr" == *"tinyhold: cannot exec no-such-command-th-test: No such file or directory"* ]]
-	[[ "$stderr" != *restarting* ]]
-	[[ "$stderr" != *started* ]]
-}
-
-@test "a command that cannot be executed exits 126 and is never restarted" {
-	printf '#!/bin/sh\nexit 0\n' >not-executable
-	chmod 644 not-executable
-	run -126 --separate-stderr timeout 5 "$TINYHOLD" -r always -- ./not-executable
-	[[ "$stderr" == *"tinyhold: cannot exec ./not-executable: Permission denied"* ]]
-	[[ "$stderr" != *restarting* ]]
-}
-
 @test "leftovers in the app's process group are killed and reaped before the next start" {
 	local pgid0
 	# Run 0 leaves a `sleep 1000` behind and fails; run 1 says whether it is still there
