@@ -3,7 +3,8 @@
 # connection while the app crash-loops, the back-off schedule, the crash-loop
 # guard, the policies (README's table, for every exit status and every deadly
 # signal), the exit-code matrix (every status 0-255, every deadly signal 1-64,
-# plain and as PID 1), exec failures, and the app's leftovers.
+# plain and as PID 1), and the app's leftovers. Exec failures (126, 127, never
+# restarted) are in cli.bats.
 
 load common
 
