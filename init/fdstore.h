@@ -6,12 +6,13 @@
 #include <stddef.h>
 
 #include "notify.h"
+#include "spec.h"
 
 #define FDSTORE_DEFAULT_NAME "stored"	/* systemd's name for an fd stored without FDNAME= */
 
 struct fdstore_entry {
 	int fd;
-	char name[NOTIFY_NAME_MAX + 1];
+	char name[SPEC_NAME_MAX + 1];
 };
 
 struct fdstore {

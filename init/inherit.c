@@ -4,7 +4,6 @@
 #include "num.h"
 #include "spec.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +30,6 @@ void inherit_name(const char *names, size_t i, char *out, size_t out_len)
 {
 	const char *p = names;
 	size_t len;
-	bool ok = true;
 
 	while (p != NULL && i > 0) {
 		p = strchr(p, ':');
@@ -44,12 +42,7 @@ void inherit_name(const char *names, size_t i, char *out, size_t out_len)
 		return;
 	}
 	len = strcspn(p, ":");
-	if (len == 0 || len > SPEC_NAME_MAX || len >= out_len)
-		ok = false;
-	for (size_t k = 0; ok && k < len; k++)
-		if ((unsigned char)p[k] <= ' ' || (unsigned char)p[k] >= 0x7f)
-			ok = false;
-	if (!ok) {
+	if (len >= out_len || !spec_name_valid(p, len, NULL)) {
 		snprintf(out, out_len, "%s", SPEC_DEFAULT_NAME);
 		return;
 	}

@@ -1,6 +1,7 @@
 /* notify: receives sd_notify() datagrams and parses them. It decides nothing:
  * who may send (the app's processes) and what a message does are main.c's. */
 #include "notify.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,18 +10,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
-static bool valid_fdname(const char *v, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > NOTIFY_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)	/* as a -p NAME: printable, no ':' (it separates LISTEN_FDNAMES) */
-		if (v[i] == ':' || (unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
-			return false;
-	return true;
-}
 
 static bool key_is(const char *line, size_t key_len, const char *key)
 {
@@ -73,7 +62,7 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *out, const char
 			out->status = v;
 			out->status_len = vlen;
 		} else if (key_is(p, klen, "FDNAME")) {
-			if (valid_fdname(v, vlen)) {
+			if (spec_name_valid(v, vlen, NULL)) {
 				memcpy(out->fdname, v, vlen);
 				out->fdname[vlen] = '\0';
 				out->fdname_bad = false;

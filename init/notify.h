@@ -7,10 +7,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "spec.h"
+
 #define NOTIFY_DATAGRAM_MAX 4096	/* systemd's NOTIFY_BUFFER_MAX: longer is dropped whole */
 #define NOTIFY_FDS_MAX 253	/* SCM_MAX_FD: what one datagram can carry */
 #define NOTIFY_STATUS_MAX 200	/* a STATUS= longer than this is cut in the log */
-#define NOTIFY_NAME_MAX 255	/* FDNAME=, as a socket name */
 
 struct notify_msg {
 	bool ready, reloading, stopping;
@@ -18,7 +19,7 @@ struct notify_msg {
 	bool fdstore, fdstore_remove;
 	const char *status;	/* points into the datagram; status_len bytes */
 	size_t status_len;
-	char fdname[NOTIFY_NAME_MAX + 1];	/* "" unless FDNAME= was valid */
+	char fdname[SPEC_NAME_MAX + 1];	/* "" unless FDNAME= was valid (spec_name_valid) */
 	bool fdname_bad;	/* FDNAME= given but not a valid name */
 };
 

@@ -62,30 +62,36 @@ static int parse_port(const char *text, uint16_t *port, const char **why)
 	return 0;
 }
 
-static int parse_name(const char *text, size_t len, char *name, const char **why)
+bool spec_name_valid(const char *s, size_t len, const char **why)
 {
+	const char *reason = NULL;
 	size_t i;
 
+	if (len == 0)
+		reason = "empty name";
+	else if (len > SPEC_NAME_MAX)
+		reason = "name longer than 255 characters";
+	for (i = 0; reason == NULL && i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* ':' separates LISTEN_FDNAMES (sd_listen_fds(3)); systemd also wants printable ASCII. */
+		if (c == ':')
+			reason = "name cannot contain ':'";
+		else if (c <= ' ' || c >= 0x7f)
+			reason = "name must be printable ASCII without spaces";
+	}
+	if (reason != NULL && why != NULL)
+		*why = reason;
+	return reason == NULL;
+}
+
+static int parse_name(const char *text, size_t len, char *name, const char **why)
+{
 	if (len == 0) {
 		*why = "empty name before '='";
 		return -1;
 	}
-	if (len > SPEC_NAME_MAX) {
-		*why = "name longer than 255 characters";
+	if (!spec_name_valid(text, len, why))
 		return -1;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		/* ':' separates LISTEN_FDNAMES (sd_listen_fds(3)); systemd also wants printable ASCII. */
-		if (c == ':') {
-			*why = "name cannot contain ':'";
-			return -1;
-		}
-		if (c <= ' ' || c >= 0x7f) {
-			*why = "name must be printable ASCII without spaces";
-			return -1;
-		}
-	}
 	memcpy(name, text, len);
 	name[len] = '\0';
 	return 0;

@@ -29,6 +29,13 @@ struct sockspec {
 	size_t path_len;		/* without a terminating NUL */
 };
 
+/* The one rule for an fd name, wherever it comes from (a -p NAME=, an
+ * inherited LISTEN_FDNAMES entry, an FDNAME= of the fd store): 1 to
+ * SPEC_NAME_MAX bytes of printable ASCII without spaces, and no ':' (it
+ * separates LISTEN_FDNAMES). false with *why set (if why is not NULL) to a
+ * static reason. */
+bool spec_name_valid(const char *s, size_t len, const char **why);
+
 /* 0 and *out filled, or -1 and *why set to a static reason. text is not kept. */
 int spec_parse(const char *text, struct sockspec *out, const char **why);
 

@@ -38,29 +38,77 @@ start_wrapped() {
 	TH_PID=$!
 }
 
-# start_tinyhold ARGS...: start_wrapped for tinyhold ARGS. TH_PID is the
-# `timeout` around it, which would not pass a signal on: signals for tinyhold
-# go to $(th_pid).
-start_tinyhold() { start_wrapped "$TINYHOLD" "$@"; }
-
-# start_pid1 ARGS...: the same, but tinyhold runs as PID 1 of a new pid
-# namespace. TH_PID is the `timeout` around unshare; signals for tinyhold go
-# to $(th_pid), its pid as seen from here.
-start_pid1() {
-	require_pidns
-	start_wrapped unshare --pid --fork --mount-proc --kill-child "$TINYHOLD" "$@"
+# ---- start modes: tinyhold as a plain process, or as PID 1 ---------------------------
+# th_mode MODE sets how tinyhold runs from then on in the test:
+#   plain  a child of the test, a subreaper (the default);
+#   pid1   the PID 1 of a new pid namespace (unshare --pid --fork --mount-proc), as
+#          in a container.
+# It sets TH_MODE, TH_NS (the words that put a command in that mode: empty for
+# plain) and TH_RUN ("${TH_NS[@]}" tinyhold): start_tinyhold uses TH_RUN, and a
+# test that runs tinyhold itself writes `run timeout 5 "${TH_RUN[@]}" ARGS...`,
+# or "${TH_NS[@]}" before a wrapper that execs tinyhold.
+th_mode() {
+	case "$1" in
+	plain) TH_NS=() ;;
+	pid1)
+		require_pidns
+		TH_NS=("$(command -v unshare)" --pid --fork --mount-proc --kill-child) ;;	# a path: execv() takes no PATH
+	*) echo "th_mode: plain or pid1, not '$1'" >&2; return 1 ;;
+	esac
+	TH_MODE=$1
+	TH_RUN=("${TH_NS[@]}" "$TINYHOLD")
 }
+th_mode plain
 
-# require_pidns: skips the test unless this process may make a pid namespace
-# with its own /proc, as start_pid1 does. That takes CAP_SYS_ADMIN, which a
-# container (podman's and docker's default capabilities) does not give root.
+# pidns_ok: this process may make a pid namespace with its own /proc, as the
+# pid1 mode does. That takes CAP_SYS_ADMIN, which a container (podman's and
+# docker's default capabilities) does not give root: PIDNS_ERR says why not.
+pidns_ok() { PIDNS_ERR=$(unshare --pid --fork --mount-proc true 2>&1); }
+
+# require_pidns: skips the test, by name, where the pid1 mode cannot run.
 require_pidns() {
-	local err
-	err=$(unshare --pid --fork --mount-proc true 2>&1) ||
-		skip "cannot make a pid namespace here (unshare --pid --fork --mount-proc: ${err##*: })"
+	pidns_ok || skip "cannot make a pid namespace here (unshare --pid --fork --mount-proc: ${PIDNS_ERR##*: })"
 }
 
-# th_pid: tinyhold's own pid, seen from here, whichever start_* started it.
+# start_tinyhold ARGS...: start_wrapped for tinyhold ARGS, in the start mode
+# (th_mode). TH_PID is the `timeout` around it, which would not pass a signal
+# on: signals for tinyhold go to $(th_pid), its pid as seen from here.
+start_tinyhold() { start_wrapped "${TH_RUN[@]}" "$@"; }
+
+# start_pid1 ARGS...: start_tinyhold as PID 1, whatever the mode of the test.
+start_pid1() {
+	local TH_MODE TH_NS TH_RUN
+	th_mode pid1
+	start_tinyhold "$@"
+}
+
+# in_both_modes FN ARGS...: runs the test body FN ARGS as a plain process, then
+# as PID 1, each in a fresh directory of its own (the current one); between the
+# two, whatever the first left running is killed. FN asserts as a test does:
+# its first failing command fails the test, and the output says in which mode.
+in_both_modes() {
+	local m
+	for m in plain pid1; do
+		if [ "$m" = pid1 ]; then
+			require_root
+			if ! pidns_ok; then
+				echo "# pid1: not run: cannot make a pid namespace here (${PIDNS_ERR##*: })"
+				return 0
+			fi
+		fi
+		th_mode "$m"
+		mkdir -p "$BATS_TEST_TMPDIR/$m"
+		cd "$BATS_TEST_TMPDIR/$m"
+		echo "# ---- $m"
+		"$@"
+		if [ "$m" = plain ]; then
+			cleanup_tinyhold >/dev/null 2>&1
+			TH_PID=
+		fi
+	done
+}
+
+# th_pid: tinyhold's own pid, seen from here, in either start mode.
 th_pid() {
 	local u
 	u=$(pgrep -P "$TH_PID" -x unshare || echo "$TH_PID")
@@ -108,7 +156,7 @@ wait_exit() {
 # SIGKILLing tinyhold alone would leave its app running as an orphan. So first
 # freeze tinyhold (it cannot restart anything then), kill the process group of
 # each of its children (two instances during a reload, gunicorn's workers
-# too), then tinyhold. Under start_pid1 the namespace dies with tinyhold.
+# too), then tinyhold. As PID 1 (th_mode pid1), the namespace dies with tinyhold.
 cleanup_tinyhold() {
 	local th pg
 	th=$([ -n "${TH_PID:-}" ] && th_pid 2>/dev/null || true)
@@ -150,10 +198,22 @@ restart_lines() { sed -n 's/^tinyhold: \(restarting .*\)/\1/p' "$TH_LOG"; }
 # reaped_is N: tinyhold has logged N reaped orphans (with -v).
 reaped_is() { [ "$(count_lines '^tinyhold: reaped pid [0-9]+$')" -eq "$1" ]; }
 
+# ---- bc_app: small fast apps, one mode each (tests/bin/bc_app.c) --------------------
+
+BC="$BIN/bc_app.bin"
+need_bc() { [ -x "$BC" ] || skip "build $BC first (make test builds it)"; }
+
+# sig_log_name N: what tinyhold calls signal N in its log (sig.c's sig_name()).
+sig_log_name() {
+	if [ "$1" -ge 34 ]; then echo "SIGRTMIN+$(($1 - 34))"
+	elif [ "$1" -ge 32 ]; then echo "SIG$1"
+	else echo "SIG$(kill -l "$1")"; fi
+}
+
 # ---- a process's children -------------------------------------------------------------
 
 # zombies_of PID: the zombie children of PID, as "pid stat" lines. ps reads
-# /proc from here, so this works across the pid namespace of start_pid1 too.
+# /proc from here, so this works across the pid namespace of th_mode pid1 too.
 zombies_of() { ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/'; }
 no_zombies_of() { [ -z "$(zombies_of "$1")" ]; }
 children_of() { ps -o pid= --ppid "$1" | wc -l; }

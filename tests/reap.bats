@@ -7,7 +7,6 @@ load common
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
-	DONE="$BATS_TEST_TMPDIR/done"
 }
 
 # Also kills the long-lived orphan of a test, if any.
@@ -23,49 +22,50 @@ expect_orphans_reaped() {
 	[ "$(children_of "$1")" -eq 1 ]
 }
 
-@test "50 double-forked orphans are reaped by the subreaper: no zombie is left" {
-	start_tinyhold -v -- "$BIN/sv_orphaner.py" double 50 "$DONE"
-	wait_until 10 test -s "$DONE"
+double_forked_orphans() {
+	start_tinyhold -v -- "$BIN/sv_orphaner.py" double 50 "$PWD/done"
+	wait_until 10 test -s done
 	expect_orphans_reaped "$(th_pid)" 50
 }
 
-@test "as PID 1: 50 double-forked orphans are reaped: no zombie is left" {
-	start_pid1 -v -- "$BIN/sv_orphaner.py" double 50 "$DONE"
-	wait_until 10 test -s "$DONE"
-	expect_orphans_reaped "$(th_pid)" 50
+@test "50 double-forked orphans are reaped (by the subreaper, and as PID 1): no zombie is left" {
+	in_both_modes double_forked_orphans
 }
 
 # The app leaves 20 `sleep 0.1` grandchildren through `sh -c 'sleep 0.1 &'`.
 SH_ORPHANS='for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sh -c "sleep 0.1 &"; done
 	echo done >"$0"; exec sleep 1000'
 
-@test "the grandchildren of sh -c 'sleep 0.1 &' are reaped by the subreaper" {
-	start_tinyhold -v -- sh -c "$SH_ORPHANS" "$DONE"
-	wait_until 10 test -s "$DONE"
+sh_grandchildren() {
+	start_tinyhold -v -- sh -c "$SH_ORPHANS" "$PWD/done"
+	wait_until 10 test -s done
 	expect_orphans_reaped "$(th_pid)" 20
 }
 
-@test "as PID 1: the grandchildren of sh -c 'sleep 0.1 &' are reaped" {
-	start_pid1 -v -- sh -c "$SH_ORPHANS" "$DONE"
-	wait_until 10 test -s "$DONE"
-	expect_orphans_reaped "$(th_pid)" 20
+@test "the grandchildren of sh -c 'sleep 0.1 &' are reaped (by the subreaper, and as PID 1)" {
+	in_both_modes sh_grandchildren
 }
 
 ppid_of() { sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status"; }
 ppid_is() { [ "$(ppid_of "$1")" = "$2" ]; }
 
-@test "not PID 1: an orphan of the app is re-parented to tinyhold (subreaper), not to init" {
-	start_tinyhold -- sh -c '(sleep 1000 & echo $! >"$0"); exec sleep 1000' "$BATS_TEST_TMPDIR/orphan"
+# orphan_reparented: the app's subshell leaves a `sleep` behind. Seen from here
+# (as PID 1 too), tinyhold's children are then the app and the orphan, both
+# sleeping; the orphan is in the app's group, killed by cleanup_tinyhold.
+orphan_reparented() {
+	start_tinyhold -- sh -c '(sleep 1000 & echo $! >"$0"); exec sleep 1000' "$PWD/orphan"
 	wait_until 10 test -s orphan
-	ORPHAN=$(cat orphan)
-	wait_until 5 ppid_is "$ORPHAN" "$(th_pid)"
+	wait_until 5 eval '[ "$(ps -o comm= --ppid "$(th_pid)" | tr "\n" " ")" = "sleep sleep " ]'
+	if [ "$TH_MODE" = plain ]; then
+		# Its pid is ours to read only outside a namespace: its parent is tinyhold, not init.
+		ORPHAN=$(cat orphan)
+		wait_until 5 ppid_is "$ORPHAN" "$(th_pid)"
+		ORPHAN=	# in the app's group: cleanup_tinyhold kills it
+	fi
 }
 
-@test "as PID 1: an orphan of the app is re-parented to tinyhold" {
-	start_pid1 -- sh -c '(sleep 1000 & echo $! >"$0"); exec sleep 1000' "$BATS_TEST_TMPDIR/orphan"
-	wait_until 10 test -s orphan
-	# Seen from here, tinyhold's children are the app and the orphan, both sleeping.
-	wait_until 5 eval '[ "$(ps -o comm= --ppid "$(th_pid)" | tr "\n" " ")" = "sleep sleep " ]'
+@test "an orphan of the app is re-parented to tinyhold (the subreaper, not init; and as PID 1)" {
+	in_both_modes orphan_reparented
 }
 
 @test "an orphan that keeps running after the app exits does not keep tinyhold from exiting" {
@@ -82,8 +82,8 @@ ppid_is() { [ "$(ppid_of "$1")" = "$2" ]; }
 	[ "$TH_STATUS" -eq 7 ]
 }
 
-@test "many orphans exiting together with the app: the app's exit is never missed" {
-	# 100 orphans wake when the app exits; 6 runs, then --max-restarts gives up.
+# orphan_burst: 100 orphans wake when the app exits; 6 runs, then --max-restarts gives up.
+orphan_burst() {
 	start_tinyhold --backoff-max 0 --max-restarts 5 -- "$BIN/sv_orphaner.py" burst 100 3
 	wait_exit 20
 	[ "$TH_STATUS" -eq 3 ]
@@ -91,11 +91,8 @@ ppid_is() { [ "$(ppid_of "$1")" = "$2" ]; }
 	grep -qx 'tinyhold: giving up: 5 restarts within 60.000s' "$TH_LOG"
 }
 
-@test "as PID 1: many orphans exiting together with the app: the app's exit is never missed" {
-	start_pid1 --backoff-max 0 --max-restarts 5 -- "$BIN/sv_orphaner.py" burst 100 3
-	wait_exit 20
-	[ "$TH_STATUS" -eq 3 ]
-	[ "$(count_lines '^tinyhold: pid [0-9]+ exited with status 3 after')" -eq 6 ]
+@test "many orphans exiting together with the app: the app's exit is never missed (also as PID 1)" {
+	in_both_modes orphan_burst
 }
 
 @test "children the app leaves running when it exits are reaped, and tinyhold still exits" {

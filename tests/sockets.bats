@@ -61,7 +61,8 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 
 # ---- each spec form ------------------------------------------------------------------
 
-@test "PORT is dual-stack: reachable over 127.0.0.1 and ::1" {
+# dual_stack: both families reach the demo server, before and after a crash.
+dual_stack() {
 	local p
 	p=$(free_port)
 	start_tinyhold -p "$p" -- "$DEMO"
@@ -71,6 +72,14 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 	run -0 http '[::1]' "$p"
 	hello 0
 	[ "$(listening_tcp "$p")" = "*:$p" ]	# ss: [::] with IPV6_V6ONLY=0
+	run -0 http 127.0.0.1 "$p" /crash
+	wait_line 'started .* \(restart 1\)'
+	run -0 http '[::1]' "$p"
+	hello 1
+}
+
+@test "PORT is dual-stack: reachable over 127.0.0.1 and ::1, after a restart too (also as PID 1)" {
+	in_both_modes dual_stack
 }
 
 @test "*:PORT and tcp:PORT are the same dual-stack wildcard" {
@@ -210,13 +219,15 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 
 # ---- what the app receives -------------------------------------------------------------
 
-@test "fd order and names: a=P1 b=P2 unix:/x are fds 3, 4, 5 and a:b:unknown" {
+# fd_order: with fds 3 and 7 open at start, as well.
+fd_order() {
 	local p1 p2 sock
-	p1=$(free_port) p2=$(free_port) sock="$SOCK_DIR/app.sock"
-	run -0 --separate-stderr timeout 10 "$TINYHOLD" -p "a=$p1" -p "b=$p2" -p "unix:$sock" \
-		-- "$BIN/sk_fdreport.py"
+	p1=$(free_port) p2=$(free_port) sock="$SOCK_DIR/$TH_MODE.sock"
+	run -0 --separate-stderr timeout 10 "${TH_RUN[@]}" -p "a=$p1" -p "b=$p2" -p "unix:$sock" \
+		-- "$BIN/sk_fdreport.py" 3</etc/hostname 7</etc/passwd
 	expect listen_fds 3
 	expect listen_fdnames a:b:unknown
+	expect listen_pid "$(get pid)"
 	expect fds "0 1 2 3 4 5"
 	expect fd3.addr "[::]:$p1"
 	expect fd4.addr "[::]:$p2"
@@ -228,6 +239,10 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 		expect "fd$fd.listening" 1
 		expect "fd$fd.cloexec" 0
 	done
+}
+
+@test "fd order and names: a=P1 b=P2 unix:/x are fds 3, 4, 5 and a:b:unknown (also as PID 1)" {
+	in_both_modes fd_order
 }
 
 @test "fd order with mixed kinds: udp, abstract unix, IPv6, IPv4, in the order given" {
@@ -279,8 +294,8 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 	expect restarts 0
 }
 
-@test "LISTEN_PID is the app's own pid after every restart, TINYHOLD_RESTARTS counts 0..3" {
-	local r="$BATS_TEST_TMPDIR/report" p
+listen_pid_restarts() {
+	local r="$PWD/report" p
 	p=$(free_port)
 	start_tinyhold -p "$p" -- "$BIN/sk_fdreport.py" --out "$r" --crash-until 3 --stay
 	wait_until 15 reports_at_least 4 "$r"
@@ -293,6 +308,10 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 	[ "$(printf '%s\n' "${pids[@]}" | sort -u | wc -l)" -eq 4 ]
 	[ "$(sed -n 's/^fd3.addr=//p' "$r" | sort -u)" = "[::]:$p" ]
 	[ "$(sed -n 's/^fds=//p' "$r" | sort -u)" = "0 1 2 3" ]
+}
+
+@test "LISTEN_PID is the app's own pid after every restart, TINYHOLD_RESTARTS counts 0..3 (also as PID 1)" {
+	in_both_modes listen_pid_restarts
 }
 
 @test "the demo app crashed three times: each new pid serves with the next restart count" {
@@ -319,7 +338,7 @@ reports_at_least() { [ "$(grep -c '^end$' "$2" 2>/dev/null)" -ge "$1" ]; }
 @test "LISTEN_* meant for another process are not passed through stale" {
 	local p
 	p=$(free_port)
-	# LISTEN_PID names someone else (tinyhold adopts only its own pid or 1: see notify.bats).
+	# LISTEN_PID names someone else (tinyhold adopts only its own pid or 1: see inherit.bats).
 	LISTEN_FDS=9 LISTEN_PID=424242 LISTEN_FDNAMES=stale LISTEN_EXTRA=x TINYHOLD_RESTARTS=42 \
 		run -0 --separate-stderr timeout 10 "$TINYHOLD" -p "$p" -- "$BIN/sk_fdreport.py"
 	# LISTEN_EXTRA is the app's own setting (like LISTEN_ADDR): only the trio is tinyhold's.
@@ -387,8 +406,8 @@ except OSError as e:
 	[ "$(ss -Hltn "sport = :$p" | awk '{ print $3 }')" = "$(cat /proc/sys/net/core/somaxconn)" ]
 }
 
-@test "the app's cwd is where tinyhold started; tinyhold's own cwd is /" {
-	local dir="$BATS_TEST_TMPDIR/work dir" r="$BATS_TEST_TMPDIR/report" p th
+cwds() {
+	local dir="$PWD/work dir" r="$PWD/report" p th
 	mkdir "$dir"
 	dir=$(cd "$dir" && pwd -P)
 	p=$(free_port)
@@ -400,6 +419,10 @@ except OSError as e:
 	th=$(th_pid)
 	[ -n "$th" ]
 	[ "$(readlink "/proc/$th/cwd")" = / ]
+}
+
+@test "the app's cwd is where tinyhold started; tinyhold's own cwd is / (also as PID 1)" {
+	in_both_modes cwds
 }
 
 # ---- real socket-activation clients ------------------------------------------------------
@@ -457,50 +480,4 @@ except OSError as e:
 	for w in $workers; do	# the old master's workers died with its process group
 		run ! kill -0 "$w"
 	done
-}
-
-# ---- the same as PID 1 ----------------------------------------------------------------------
-
-@test "PID 1: PORT is dual-stack over 127.0.0.1 and ::1" {
-	require_root
-	local p
-	p=$(free_port)
-	start_pid1 -p "$p" -- "$DEMO"
-	wait_port "$p"
-	run -0 http 127.0.0.1 "$p"
-	hello 0
-	run -0 http '[::1]' "$p"
-	hello 0
-	run -0 http 127.0.0.1 "$p" /crash
-	wait_line 'started .* \(restart 1\)'
-	run -0 http '[::1]' "$p"
-	hello 1
-}
-
-@test "PID 1: fd order, names and exactly the app's fds" {
-	require_root
-	require_pidns	# here: a skip inside start_pid1 would report to the 3</etc/hostname below
-	local p1 p2 sock
-	p1=$(free_port) p2=$(free_port) sock="$SOCK_DIR/app.sock"
-	start_pid1 -p "a=$p1" -p "b=$p2" -p "unix:$sock" -- "$BIN/sk_fdreport.py" 3</etc/hostname 7</etc/passwd
-	wait_exit 15
-	[ "$TH_STATUS" -eq 0 ]
-	output=$(cat "$TH_OUT")
-	expect listen_fds 3
-	expect listen_fdnames a:b:unknown
-	expect listen_pid "$(get pid)"
-	expect fds "0 1 2 3 4 5"
-	expect fd3.addr "[::]:$p1"
-	expect fd4.addr "[::]:$p2"
-	expect fd5.addr "$sock"
-}
-
-@test "PID 1: LISTEN_PID is the app's pid after every restart" {
-	require_root
-	local r="$BATS_TEST_TMPDIR/report" p
-	p=$(free_port)
-	start_pid1 -p "$p" -- "$BIN/sk_fdreport.py" --out "$r" --crash-until 2 --stay
-	wait_until 15 reports_at_least 3 "$r"
-	[ "$(sed -n 's/^restarts=//p' "$r" | tr '\n' ' ')" = "0 1 2 " ]
-	[ "$(sed -n 's/^listen_pid=//p' "$r")" = "$(sed -n 's/^pid=//p' "$r")" ]
 }

@@ -10,8 +10,8 @@ APP='fg=$(ps -o tpgid= -p $$ | tr -d " "); pg=$(ps -o pgid= -p $$ | tr -d " ");
 [ "$fg" = "$pg" ] && echo FOREGROUND; trap "echo GOT-HUP" HUP; trap "echo GOT-CONT" CONT;
 echo READY; while :; do sleep 0.05; done'
 
-@test "on a terminal, Ctrl-C reaches the app and tinyhold exits 130" {
-	run -0 timeout 20 "$PY" "$BIN/tty_run.py" "$TINYHOLD" -- sh -c "$APP"
+ctrl_c() {
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" "${TH_RUN[@]}" -- sh -c "$APP"
 	[[ "$output" == *FOREGROUND* ]]
 	[[ "$output" == *"died of SIGINT"* ]]
 	[[ "$output" == *"status:130"* ]]
@@ -20,14 +20,8 @@ echo READY; while :; do sleep 0.05; done'
 	[[ "$output" != *"Stopped"* ]]
 }
 
-@test "as PID 1 on a terminal, Ctrl-C reaches the app and the namespace exits 130" {
-	require_root
-	require_pidns
-	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /usr/bin/unshare --pid --fork --mount-proc \
-		"$TINYHOLD" -- sh -c "$APP"
-	[[ "$output" == *FOREGROUND* ]]
-	[[ "$output" == *"status:130"* ]]
-	[[ "$output" != *GOT-HUP* ]]
+@test "on a terminal, Ctrl-C reaches the app and tinyhold exits 130 (also as PID 1: the namespace exits 130)" {
+	in_both_modes ctrl_c
 }
 
 @test "a restarted app gets the foreground again" {
@@ -47,9 +41,9 @@ echo READY; while :; do sleep 0.05; done'
 PARENT_STATE='echo "TINYHOLD-STATE:$(ps -o stat= -p $PPID | cut -c1)";
 echo "TERMINAL:$(stty -a | grep -o -- "-*tostop")";'
 
-@test "with TOSTOP, tinyhold logs to the terminal from the background and is never stopped by SIGTTOU" {
-	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /bin/sh -c 'stty tostop; exec "$0" "$@"' \
-		"$TINYHOLD" -- sh -c "[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $PARENT_STATE $APP"
+tostop() {
+	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /bin/sh -c 'stty tostop; exec "$@"' sh \
+		"${TH_RUN[@]}" -- sh -c "[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $PARENT_STATE $APP"
 	# Each of these lines was written while the app's group held the foreground.
 	[[ "$output" == *"died of SIGSEGV"* ]]
 	[[ "$output" == *"restarting now (restart 1)"* ]]
@@ -63,19 +57,8 @@ echo "TERMINAL:$(stty -a | grep -o -- "-*tostop")";'
 	[[ "$output" != *"Stopped"* ]]
 }
 
-@test "as PID 1 with TOSTOP: never stopped by SIGTTOU, no SIGHUP or SIGCONT for the restarted app" {
-	require_root
-	require_pidns
-	run -0 timeout 20 "$PY" "$BIN/tty_run.py" /bin/sh -c 'stty tostop; exec "$@"' sh \
-		/usr/bin/unshare --pid --fork --mount-proc "$TINYHOLD" -- \
-		sh -c "[ \"\$TINYHOLD_RESTARTS\" = 0 ] && kill -SEGV \$\$; $PARENT_STATE $APP"
-	[[ "$output" == *"restarting now (restart 1)"* ]]
-	[[ "$output" == *"TINYHOLD-STATE:S"* ]]
-	[[ "$output" == *"TERMINAL:tostop"* ]]
-	[[ "$output" == *FOREGROUND* ]]
-	[[ "$output" == *"status:130"* ]]
-	[[ "$output" != *GOT-HUP* ]]
-	[[ "$output" != *GOT-CONT* ]]
+@test "with TOSTOP, tinyhold logs to the terminal from the background and is never stopped by SIGTTOU; no SIGHUP or SIGCONT for the restarted app (also as PID 1)" {
+	in_both_modes tostop
 }
 
 @test "Ctrl-C during a back-off delay ends tinyhold at once: the terminal came back to it" {

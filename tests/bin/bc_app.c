@@ -1,4 +1,5 @@
-/* bc_app: small fast programs for tests/bugclass.bats, one mode each. The
+/* bc_app: small fast programs for tests/restart.bats and tests/signals.bats
+ * (the exit-code matrix, the policies, every signal), one mode each. The
  * signals go through the raw kernel calls, as in init/sig.c, so that 32 and 33
  * (which libc keeps for itself) can be caught and sent like any other.
  *

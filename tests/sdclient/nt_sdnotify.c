@@ -1,5 +1,5 @@
 /* nt_sdnotify: an sd_notify client of libsystemd, used the way a real daemon
- * uses it. Built by tests/notify.bats with the system cc and -lsystemd
+ * uses it. Built by tests/readiness.bats and tests/fdstore.bats with the system cc and -lsystemd
  * (dynamic on purpose: this is libsystemd's code, not ours).
  *
  *   nt_sdnotify hello PINGS   says "hello pid=P watchdog=R usec=U" (R from

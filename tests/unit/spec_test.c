@@ -1,6 +1,8 @@
 /* spec_test: every form of the "[NAME=]SPEC" grammar (issue 2's table) with the
  * struct it must give, and many malformed specs with the exact reason the user
  * reads after "bad -p spec '...': ". spec.c is pure, so tables are the test. */
+#include "inherit.h"
+#include "notify.h"
 #include "spec.h"
 
 #include <stdarg.h>
@@ -166,6 +168,61 @@ static void check_format_truncates(void)
 	memset(buf, 'x', sizeof buf);
 	spec_format(&s, buf, sizeof buf);
 	check(strcmp(buf, "[::]:80") == 0, "8080", "formatted into 8 bytes: '%.8s'", buf);
+}
+
+/* The one rule for an fd name (spec_name_valid), and its three users agree
+ * with it: a -p NAME=, an inherited LISTEN_FDNAMES entry, an FDNAME=. */
+static void check_name_rule(void)
+{
+	static char n255[SPEC_NAME_MAX + 1], n256[SPEC_NAME_MAX + 2];
+	const struct {
+		const char *text;
+		const char *why;	/* NULL: valid */
+	} rows[] = {
+		{ "web", NULL },
+		{ "a-b_c.d@e", NULL },
+		{ n255, NULL },
+		{ "", "empty name" },
+		{ n256, "name longer than 255 characters" },
+		{ "a:b", "name cannot contain ':'" },
+		{ "a b", "name must be printable ASCII without spaces" },
+		{ "a\tb", "name must be printable ASCII without spaces" },
+		{ "\x7f", "name must be printable ASCII without spaces" },
+		{ "caf\xc3\xa9", "name must be printable ASCII without spaces" },
+	};
+	char spec[SPEC_NAME_MAX + 16], dgram[SPEC_NAME_MAX + 16], inherited[SPEC_NAME_MAX + 1];
+	struct sockspec s;
+	struct notify_msg m;
+	const char *why, *ignored;
+	size_t i, len;
+	bool ok;
+
+	memset(n255, 'n', SPEC_NAME_MAX);
+	memset(n256, 'n', SPEC_NAME_MAX + 1);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		len = strlen(rows[i].text);
+		why = NULL;
+		ok = spec_name_valid(rows[i].text, len, &why);
+		check(ok == (rows[i].why == NULL), rows[i].text, "spec_name_valid() says %d", ok);
+		check(rows[i].why == NULL ? why == NULL : why != NULL && strcmp(why, rows[i].why) == 0,
+		      rows[i].text, "reason '%s', want '%s'", why ? why : "(none)",
+		      rows[i].why ? rows[i].why : "(none)");
+		check(spec_name_valid(rows[i].text, len, NULL) == ok, rows[i].text, "why NULL changes it");
+		/* -p NAME=80 (an empty name has its own message there). */
+		snprintf(spec, sizeof spec, "%s=80", rows[i].text);
+		check((spec_parse(spec, &s, &ignored) == 0) == ok, spec, "-p disagrees with the rule");
+		/* FDNAME= in a datagram. */
+		len = (size_t)snprintf(dgram, sizeof dgram, "FDNAME=%s", rows[i].text);
+		check(notify_parse(dgram, len, &m, &ignored) == 0 && m.fdname_bad == !ok, dgram,
+		      "FDNAME= disagrees with the rule");
+		/* LISTEN_FDNAMES: a name without ':' is one entry; an invalid one is "unknown". */
+		if (strchr(rows[i].text, ':') == NULL) {
+			inherit_name(rows[i].text, 0, inherited, sizeof inherited);
+			check(strcmp(inherited, ok ? rows[i].text : SPEC_DEFAULT_NAME) == 0, rows[i].text,
+			      "LISTEN_FDNAMES gives '%.40s'", inherited);
+		}
+		tally();
+	}
 }
 
 int main(void)
@@ -356,6 +413,7 @@ int main(void)
 	}
 	check_format_truncates();
 	tally();
+	check_name_rule();
 
 	printf("%zu valid specs (each also cut at every length), %zu malformed specs\n",
 	       sizeof good / sizeof good[0], sizeof bad / sizeof bad[0]);
