@@ -23,7 +23,6 @@ teardown() {
 	cleanup_tinyhold
 }
 
-as_nobody() { setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
 
 # stopped_within SECS: tinyhold (TH_PID) is gone within SECS of now.
 stopped_within() { wait_exit "$1"; }
@@ -46,7 +45,9 @@ env_of() { tr '\0' '\n' <"/proc/$2/environ" | sed -n "s/^$1=//p"; }
 	victim="$BATS_TEST_TMPDIR/victim"
 	echo secret >"$victim"
 	chmod 0600 "$victim"
-	as_nobody "$BIN/sec_racer.bin" "$dir" sock "$victim" >racer.out 3>&- &
+	# setpriv execs: $! is the racer itself, which teardown kills.
+	setpriv --reuid nobody --regid nogroup --clear-groups "$BIN/sec_racer.bin" "$dir" sock "$victim" \
+		>racer.out 3>&- &
 	racer=$!
 	PIDS+=("$racer")
 	wait_until 5 grep -q racing racer.out
@@ -76,7 +77,8 @@ env_of() { tr '\0' '\n' <"/proc/$2/environ" | sed -n "s/^$1=//p"; }
 	wait_line '^tinyhold: started .* \(restart 0\)$'
 	wait_until 5 test -s "$TH_OUT"
 	addr=$(env_of NOTIFY_SOCKET "$(app_pid)")
-	as_nobody "$PY" "$ATTACK" linger "$addr" >attacker.out 2>&1 3>&- &
+	setpriv --reuid nobody --regid nogroup --clear-groups "$PY" "$ATTACK" linger "$addr" \
+		>attacker.out 2>&1 3>&- &
 	attacker=$!
 	PIDS+=("$attacker")
 	wait_until 10 grep -q sent attacker.out
