@@ -129,7 +129,18 @@ env_of() { tr '\0' '\n' <"/proc/$2/environ" | sed -n "s/^$1=//p"; }
 		"[=0]fds:200:FDSTORE=1\nFDNAME=${name}3" "[=0]exit:1" env hang
 	wait_line '^tinyhold: started .* \(restart 1\)$' "$TH_LOG" 20
 	wait_line '^pid [0-9]+: env ' "$TH_OUT"
+	grep -q 'fd store: closed [0-9]* fd(s) that would not fit into the next start' "$TH_LOG"
 	run ! grep -E 'Argument list too long|cannot exec' "$TH_LOG"
+}
+
+@test "tinyhold raises its own soft fd limit to the hard one; the app gets the soft limit it was started with" {
+	local th
+	start_wrapped bash -c 'ulimit -Sn 512 && ulimit -Hn 4096 && exec "$@"' _ "$TINYHOLD" -- \
+		sh -c 'echo "app soft=$(ulimit -Sn) hard=$(ulimit -Hn)"; exec sleep 60'
+	wait_line '^app soft=' "$TH_OUT"
+	th=$(th_pid)
+	grep -qx 'app soft=512 hard=4096' "$TH_OUT"
+	grep -qE '^Max open files +4096 +4096 ' "/proc/$th/limits"
 }
 
 @test "10,000 held sockets under ulimit -n 20000: the app starts with all of them" {
