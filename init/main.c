@@ -1,7 +1,11 @@
 /* main: argv -> config, then set up, then run the loop. The loop is the one
  * place tinyhold blocks; what it does on each event lives in the modules:
- * supervise.c decides, spawn.c starts, sig.c and notify.c read. */
+ * supervise.c and reload.c decide, slot.c and spawn.c start, sig.c and
+ * notify.c read. Each pass of the loop collects what happened (signals,
+ * datagrams, exits, deadlines), then decides and acts on it: nothing forks
+ * from inside the reap loop, and nothing calls back into the loop. */
 #include "closer.h"
+#include "deadline.h"
 #include "fdstore.h"
 #include "held.h"
 #include "inherit.h"
@@ -11,7 +15,9 @@
 #include "opts.h"
 #include "pgroup.h"
 #include "privs.h"
+#include "reload.h"
 #include "sig.h"
+#include "slot.h"
 #include "sock.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -42,44 +48,16 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-/* While draining: a leftover that is not our child sends no SIGCHLD when it
- * dies, so the loop looks again this often until the group is empty. */
-#define DRAIN_POLL_MS 10
-#define RETIREES_MAX 4		/* old instances being stopped after reloads */
+#define SLOTS_MAX (2 + RETIRING_MAX)	/* the app, a reload's new one, old ones stopping */
+#define PFD_MAX (1 + 3 * SLOTS_MAX)	/* the signalfd; each slot's notify socket, exec pipe, pidfd */
 #define NOTIFY_WARN_EVERY_MS 1000	/* a flood of bad datagrams costs one log line a second */
-
-enum { PFD_SIG, PFD_NOTIFY, PFD_NEXT_NOTIFY, PFD_EXEC, PFD_NEXT_EXEC, PFD_COUNT };
-
-/* One run of the app: the current one, or the new one of a reload. */
-struct instance {
-	pid_t pid;	/* 0 while none runs */
-	pid_t pgid;	/* its process group, kept until the group is empty */
-	int errfd;	/* exec outcome pipe; -1 once the outcome is known */
-	int notifyfd;	/* its own NOTIFY_SOCKET (-1 without --notify): who it came to says whose it is */
-	char notify_addr[SPAWN_NOTIFY_ADDR_MAX];
-	int64_t started_ms;
-	bool exec_failed;
-	struct spawn_error exec_error;
-};
-
-/* An old instance on its way out after a reload: SIGTERM sent, SIGKILL due. */
-struct retiree {
-	pid_t pgid;
-	int64_t kill_at_ms;	/* -1 once SIGKILL was sent */
-	int64_t forget_at_ms;	/* after SIGKILL: give up on leftovers stuck in D state */
-	bool leader_reaped;	/* then no SIGCHLD may come for the rest: poll */
-};
 
 struct tinyhold {
 	struct config cfg;
 	struct privs privs;
 	struct spawn_ctx spawn;
-	struct sup sup;
-	struct instance app;	/* the one the supervisor watches */
-	struct instance next;	/* a reload's new instance until READY=1 */
-	int64_t next_deadline_ms;
-	struct retiree retirees[RETIREES_MAX];
-	size_t nretirees;
+	struct slot slots[SLOTS_MAX];	/* slot 0 serves first; roles move on reloads */
+	struct reload reload;
 	int sigfd;
 	struct held held;	/* inherited sockets first, then -p's, in order */
 	struct fdstore store;
@@ -94,7 +72,12 @@ struct tinyhold {
 	unsigned long notify_dropped;
 	pid_t self;
 	bool give_tty;
-	bool exit_pending;	/* the supervisor is done; waiting for retirees */
+	/* What this pass of the loop collected, for its decisions: */
+	bool sigchld;		/* reap */
+	bool groups_changed;	/* a reap, a SIGKILL or a watched leftover's end: look at the groups */
+	unsigned long reaped;	/* how many were reaped in this pass, for their order */
+	bool exit_due;		/* the supervisor is done; waiting for old instances */
+	int exit_code;
 };
 
 static int64_t now_ms(void)
@@ -109,11 +92,6 @@ static int64_t now_ms(void)
 static void fmt_duration(char *buf, size_t len, int64_t ms)
 {
 	snprintf(buf, len, "%lld.%03llds", (long long)(ms / 1000), (long long)(ms % 1000));
-}
-
-static int64_t min_deadline(int64_t a, int64_t b)
-{
-	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -264,7 +242,7 @@ static void setup_supervisor(struct tinyhold *t)
 
 	if (sc.max_restarts > 0 && (recent = calloc((size_t)sc.max_restarts, sizeof *recent)) == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the restart window");
-	sup_init(&t->sup, &sc, recent);
+	sup_init(&t->slots[0].sup, &sc, recent);
 }
 
 /* As systemd does since v240: tinyhold itself may use every fd the hard limit
@@ -286,247 +264,160 @@ static void setup_fd_limit(struct tinyhold *t)
 	t->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : t->nofile.rlim_cur;
 }
 
-/* Closes an instance's notify socket without a last close() of anything a
- * sender put in it: no new datagram gets in (shutdown), what is queued is read
- * and its fds go to closer.c. */
-static void close_notify(struct instance *in)
+/* ---- slots ------------------------------------------------------------------ */
+
+static struct slot *slot_with(struct tinyhold *t, enum slot_role role)
 {
-	static struct notify_datagram scratch;	/* not t->dgram: that one may be in use */
-	struct notify_datagram *d = &scratch;
 	size_t i;
 
-	if (in->notifyfd < 0)
-		return;
-	(void)shutdown(in->notifyfd, SHUT_RD);
-	while (notify_recv(in->notifyfd, d) > 0)
-		for (i = 0; i < d->nfds; i++)
-			closer_drop(d->fds[i]);
-	(void)close(in->notifyfd);
-	in->notifyfd = -1;
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (t->slots[i].role == role)
+			return &t->slots[i];
+	return NULL;
 }
 
-/* ---- starting and stopping instances -------------------------------------- */
-
-/* Empty, owning nothing: after its fds moved to another instance. */
-static void instance_reset(struct instance *in)
+static size_t count_role(const struct tinyhold *t, enum slot_role role)
 {
-	memset(in, 0, sizeof *in);
-	in->errfd = in->notifyfd = -1;
+	size_t i, n = 0;
+
+	for (i = 0; i < SLOTS_MAX; i++)
+		n += t->slots[i].role == role;
+	return n;
 }
 
-/* Empty, after closing what it owned. */
-static void instance_clear(struct instance *in)
+/* The pid every line about the app names: the served one's. */
+static int app_pid(struct tinyhold *t)
 {
-	close_notify(in);
-	if (in->errfd >= 0)
-		(void)close(in->errfd);
-	instance_reset(in);
+	struct slot *app = slot_with(t, SLOT_SERVING);
+
+	return app != NULL ? (int)app->pid : 0;
 }
 
 __attribute__((noreturn))
 static void exit_now(struct tinyhold *t, int code)
 {
+	size_t i;
+
 	/* Hand the terminal back to our own group, or the shell that ran us reads from a dead one. */
 	if (t->give_tty)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
 	/* As PID 1 the kernel ends whatever is left when we exit; as a subreaper we say it. */
-	if (t->self != 1 && t->app.pid > 0)
-		log_warn("leaving pid %d behind", (int)t->app.pid);
-	if (t->self != 1 && t->app.pgid > 0 && pgroup_alive(t->app.pgid))
-		log_warn("leaving processes of group %d behind", (int)t->app.pgid);
+	for (i = 0; i < SLOTS_MAX && t->self != 1; i++) {
+		const struct slot *s = &t->slots[i];
+		if (s->role != SLOT_SERVING)
+			continue;
+		if (s->pid > 0)
+			log_warn("leaving pid %d behind", (int)s->pid);
+		if (s->pgid > 0 && pgroup_alive(s->pgid))
+			log_warn("leaving processes of group %d behind", (int)s->pgid);
+	}
 	log_debug("exiting with status %d", code);
 	exit(code);
 }
 
 /* 0, or -errno if it could not be started. take_tty: it gets the terminal's foreground. */
-static int spawn_instance(struct tinyhold *t, struct instance *in, bool take_tty)
+static int spawn_slot(struct tinyhold *t, struct slot *s, unsigned long restarts, bool take_tty)
 {
-	size_t n;
-	pid_t pid;
+	struct slot_start st = {
+		.spawn = &t->spawn,
+		.held = &t->held,
+		.store = &t->store,
+		.pass_fds = t->pass_fds,
+		.pass_names = t->pass_names,
+		.notify = t->cfg.notify,
+	};
 
-	in->exec_failed = false;
-	in->pid = in->pgid = 0;
-	in->errfd = -1;
-	if (t->cfg.notify) {
-		in->notifyfd = notify_open(in->notify_addr, sizeof in->notify_addr);
-		if (in->notifyfd < 0)
-			return in->notifyfd;
-	}
-	held_reset(&t->held);
-	n = held_pass(&t->held, &t->store, t->pass_fds, t->pass_names);
-	pid = spawn_start(&t->spawn, t->pass_fds, n, t->pass_names,
-			  in->notifyfd >= 0 ? in->notify_addr : NULL, t->sup.restarts, take_tty,
-			  &in->errfd);
-	if (pid < 0) {
-		in->errfd = -1;
-		close_notify(in);
-		return (int)pid;
-	}
-	in->pid = in->pgid = pid;
-	in->started_ms = now_ms();
-	return 0;
+	return slot_spawn(s, &st, restarts, take_tty, now_ms());
 }
 
-static void start_app(struct tinyhold *t)
+/* Reads a slot's exec outcome once it is there, and says "started" or why not. */
+static void check_exec(struct tinyhold *t, struct slot *s, bool final)
 {
-	int r = spawn_instance(t, &t->app, true);
+	int r = slot_exec_outcome(s, final);
 
-	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "cannot start the app; retrying in %d ms", FORK_RETRY_MS);
-		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
+	if (r < 0)
+		return;
+	if (r == 0) {
+		log_info("started %s as pid %d (restart %lu)", t->cfg.argv[0], (int)s->pid,
+			 s->restarts);
 		return;
 	}
-	sup_started(&t->sup, now_ms());
-}
-
-/* Reads an instance's exec outcome once it is there, and says "started" or why not. */
-static void check_exec(struct tinyhold *t, struct instance *in)
-{
-	int r;
-
-	if (in->errfd < 0)
-		return;
-	r = spawn_outcome(in->errfd, &in->exec_error);
-	if (r == -EAGAIN)
-		return;
-	(void)close(in->errfd);
-	in->errfd = -1;
-	in->exec_failed = r == 1;
-	if (!in->exec_failed) {
-		log_info("started %s as pid %d (restart %lu)", t->cfg.argv[0], (int)in->pid,
-			 t->sup.restarts);
-		return;
-	}
-	switch (in->exec_error.stage) {
+	switch (s->exec_error.stage) {
 	case SPAWN_CHDIR:
-		log_msg(LOG_ERROR, in->exec_error.err, "cannot enter %s", t->spawn.set.cwd);
+		log_msg(LOG_ERROR, s->exec_error.err, "cannot enter %s", t->spawn.set.cwd);
 		break;
 	case SPAWN_PRIVS:
-		log_msg(LOG_ERROR, in->exec_error.err, "cannot switch to user %s", t->cfg.user);
+		log_msg(LOG_ERROR, s->exec_error.err, "cannot switch to user %s", t->cfg.user);
 		break;
 	case SPAWN_FDS:
-		log_msg(LOG_ERROR, in->exec_error.err, "cannot pass the fds to %s; retrying in %d ms",
+		log_msg(LOG_ERROR, s->exec_error.err, "cannot pass the fds to %s; retrying in %d ms",
 			t->cfg.argv[0], FORK_RETRY_MS);
 		break;
 	default:
-		log_msg(LOG_ERROR, in->exec_error.err, "cannot exec %s", t->cfg.argv[0]);
+		log_msg(LOG_ERROR, s->exec_error.err, "cannot exec %s", t->cfg.argv[0]);
 		break;
 	}
 }
 
-static void send_to(struct tinyhold *t, pid_t pid, int signo)
+static void kill_group(struct tinyhold *t, pid_t pgid)
 {
-	if (kill(t->cfg.process_group ? -pid : pid, signo) < 0 && errno != ESRCH)
-		log_msg(LOG_WARN, errno, "cannot signal %d", (int)pid);
+	if (pgid > 0 && kill(-pgid, SIGKILL) < 0 && errno != ESRCH)
+		log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)pgid);
+	t->groups_changed = true;
 }
 
-/* SIGTERM now, SIGKILL to its group after the stop timeout: how old instances leave. */
-static void retire(struct tinyhold *t, struct instance *in, int signo)
+/* An old instance leaves: signo now and SIGKILL after the stop timeout, or
+ * (signo 0) SIGKILL now. Its slot drains until nothing of its group is left. */
+static void retire(struct tinyhold *t, struct slot *s, int signo)
 {
-	if (in->pid > 0 && signo > 0)
-		send_to(t, in->pid, signo);
-	if (t->nretirees < RETIREES_MAX) {
-		struct retiree *r = &t->retirees[t->nretirees++];
-		r->pgid = in->pgid;
-		r->kill_at_ms = now_ms() + t->cfg.stop_timeout_ms;
-		r->forget_at_ms = -1;
-		r->leader_reaped = in->pid == 0;	/* discard(): already reaped */
-	} else if (in->pgid > 0) {
-		(void)kill(-in->pgid, SIGKILL);	/* no slot to wait in: no grace */
-	}
-	instance_clear(in);
+	int64_t grace = signo > 0 ? t->cfg.stop_timeout_ms : 0;
+
+	if (s->pid > 0 && signo > 0 &&
+	    kill(t->cfg.process_group ? -s->pid : s->pid, signo) < 0 && errno != ESRCH)
+		log_msg(LOG_WARN, errno, "cannot signal %d", (int)s->pid);
+	slot_close_fds(s);
+	s->role = SLOT_RETIRING;
+	s->start_due = false;
+	retire_begin(&s->retire, grace, now_ms());
+	if (grace <= 0)
+		kill_group(t, s->pgid);	/* ESRCH: nothing left, fine */
+	t->groups_changed = true;
 }
 
-/* An instance that died mid-reload: SIGKILL what is left of its group at once. */
-static void discard(struct tinyhold *t, struct instance *in)
+/* ---- the supervisor's actions ---------------------------------------------- */
+
+static void log_note(struct tinyhold *t, struct slot *s)
 {
-	pid_t pgid = in->pgid;
-
-	in->pid = 0;
-	retire(t, in, 0);
-	if (pgid > 0)
-		(void)kill(-pgid, SIGKILL);	/* ESRCH: nothing left, fine */
-}
-
-/* Forgets retirees whose group is gone; SIGKILLs those past their grace. */
-static void tend_retirees(struct tinyhold *t, int64_t now)
-{
-	size_t i = 0;
-
-	while (i < t->nretirees) {
-		struct retiree *r = &t->retirees[i];
-		if (!pgroup_alive(r->pgid)) {
-			t->retirees[i] = t->retirees[--t->nretirees];
-			continue;
-		}
-		if (r->kill_at_ms >= 0 && now >= r->kill_at_ms) {
-			log_warn("old process group %d did not stop in time; killing it", (int)r->pgid);
-			(void)kill(-r->pgid, SIGKILL);
-			r->kill_at_ms = -1;
-			r->forget_at_ms = now + DRAIN_TIMEOUT_MS;
-		} else if (r->forget_at_ms >= 0 && now >= r->forget_at_ms) {
-			log_warn("old process group %d would not die; going on without it", (int)r->pgid);
-			t->retirees[i] = t->retirees[--t->nretirees];
-			continue;
-		}
-		i++;
-	}
-	if (t->exit_pending && t->nretirees == 0)
-		exit_now(t, t->sup.exit_code);
-}
-
-/* ---- the supervisor's actions ----------------------------------------------- */
-
-static void run_action(struct tinyhold *t, enum sup_action a);
-
-static void step(struct tinyhold *t, const struct sup_event *ev)
-{
-	run_action(t, sup_step(&t->sup, ev, now_ms()));
-}
-
-/* The app is gone: once nothing of its process group lives, decide what next. */
-static void check_drained(struct tinyhold *t)
-{
-	if (t->sup.state == SUP_DRAINING && !pgroup_alive(t->app.pgid)) {
-		struct sup_event ev = { .kind = SUP_EV_GROUP_EMPTY };
-		t->app.pgid = 0;
-		step(t, &ev);
-	}
-}
-
-static void log_note(struct tinyhold *t)
-{
-	struct sup *s = &t->sup;
+	const struct sup *sup = &s->sup;
 	char d[32], w[32];
 
-	switch (s->note) {
+	switch (sup_note(sup)) {
 	case SUP_NOTE_RESTART:
-		if (s->delay_ms == 0) {
-			log_info("restarting now (restart %lu)", s->restarts);
+		if (sup_delay_ms(sup) == 0) {
+			log_info("restarting now (restart %lu)", sup_restarts(sup));
 		} else {
-			fmt_duration(d, sizeof d, s->delay_ms);
-			log_info("restarting in %s (restart %lu)", d, s->restarts);
+			fmt_duration(d, sizeof d, sup_delay_ms(sup));
+			log_info("restarting in %s (restart %lu)", d, sup_restarts(sup));
 		}
 		break;
 	case SUP_NOTE_GAVE_UP:
-		fmt_duration(w, sizeof w, s->cfg.window_ms);
-		log_error("giving up: %ld restarts within %s", s->cfg.max_restarts, w);
+		fmt_duration(w, sizeof w, t->cfg.restart_window_ms);
+		log_error("giving up: %ld restarts within %s", t->cfg.max_restarts, w);
 		break;
 	case SUP_NOTE_STOP_TIMEOUT:
-		fmt_duration(d, sizeof d, s->cfg.stop_timeout_ms);
-		log_warn("pid %d did not stop within %s; killing its process group",
-			 (int)t->app.pid, d);
+		fmt_duration(d, sizeof d, t->cfg.stop_timeout_ms);
+		log_warn("pid %d did not stop within %s; killing its process group", (int)s->pid, d);
 		break;
 	case SUP_NOTE_WATCHDOG:
-		fmt_duration(d, sizeof d, s->cfg.watchdog_ms);
+		fmt_duration(d, sizeof d, t->cfg.watchdog_ms);
 		log_warn("pid %d failed its watchdog (%s); sending SIGABRT, then a restart",
-			 (int)t->app.pid, d);
+			 (int)s->pid, d);
 		break;
 	case SUP_NOTE_UNKILLABLE:
 		fmt_duration(d, sizeof d, KILL_GRACE_MS);
 		log_warn("pid %d is still there %s after SIGKILL (stuck in the kernel?); %s",
-			 (int)t->app.pid, d,
-			 s->state == SUP_DONE ? "exiting without it" : "killing it again");
+			 (int)s->pid, d,
+			 sup_state(sup) == SUP_DONE ? "exiting without it" : "killing it again");
 		break;
 	case SUP_NOTE_NO_RESTART:
 	case SUP_NOTE_STOPPED:
@@ -536,38 +427,170 @@ static void log_note(struct tinyhold *t)
 	}
 }
 
-static void run_action(struct tinyhold *t, enum sup_action a)
+/* Carries out what a slot's supervisor decided. A start waits for the end of
+ * the pass, and an empty group is noticed there too: nothing here steps again. */
+static void act(struct tinyhold *t, struct slot *s, enum sup_action a)
 {
-	log_note(t);
+	log_note(t, s);
 	switch (a) {
 	case SUP_NONE:
 		return;
 	case SUP_START:
-		start_app(t);
+		s->start_due = true;
 		return;
 	case SUP_EXIT:
-		if (t->next.pid > 0)
-			retire(t, &t->next, SIGTERM);
-		t->exit_pending = true;
-		tend_retirees(t, now_ms());	/* exits now unless an old instance is still stopping */
+		t->exit_due = true;	/* at the end of the pass, once old instances are gone */
+		t->exit_code = sup_exit_code(&s->sup);
 		return;
 	case SUP_ABORT:
 		/* Only the main process: SIGABRT is for its core dump, not for its workers. */
-		if (t->app.pid > 0 && kill(t->app.pid, SIGABRT) < 0 && errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot send SIGABRT to %d", (int)t->app.pid);
+		if (s->pid > 0 && kill(s->pid, SIGABRT) < 0 && errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot send SIGABRT to %d", (int)s->pid);
 		return;
 	case SUP_KILL_GROUP:
-		if (t->app.pgid > 0 && kill(-t->app.pgid, SIGKILL) < 0 && errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)t->app.pgid);
+		kill_group(t, s->pgid);
 		/* The app may have left its group (setpgid, setsid): kill(-pgid) misses it. */
-		if (t->app.pid > 0 && kill(t->app.pid, SIGKILL) < 0 && errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot kill pid %d", (int)t->app.pid);
-		check_drained(t);
+		if (s->pid > 0 && kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot kill pid %d", (int)s->pid);
 		return;
 	}
 }
 
-/* ---- events ------------------------------------------------------------------ */
+static void step(struct tinyhold *t, struct slot *s, const struct sup_event *ev)
+{
+	act(t, s, sup_step(&s->sup, ev, now_ms()));
+}
+
+static void step_kind(struct tinyhold *t, struct slot *s, enum sup_event_kind kind)
+{
+	struct sup_event ev = { .kind = kind };
+
+	step(t, s, &ev);
+}
+
+/* A start that SUP_START asked for, at the end of a pass. */
+static void start_app(struct tinyhold *t, struct slot *s)
+{
+	struct sup_event ev = { .kind = SUP_EV_STARTED };
+	int r = spawn_slot(t, s, sup_restarts(&s->sup), true);
+
+	s->start_due = false;
+	if (r < 0) {
+		log_msg(LOG_ERROR, -r, "cannot start the app; retrying in %d ms", FORK_RETRY_MS);
+		ev = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
+	}
+	step(t, s, &ev);
+}
+
+/* ---- the reload's actions ----------------------------------------------------- */
+
+/* The new instance n becomes the app, with the old one's supervisor. */
+static void promote(struct tinyhold *t, struct slot *old, struct slot *n)
+{
+	if (t->give_tty)
+		(void)tcsetpgrp(STDIN_FILENO, n->pgid);
+	n->sup = old->sup;
+	n->role = SLOT_SERVING;
+	step_kind(t, n, SUP_EV_STARTED);
+}
+
+/* The reload signal: a new instance in a free slot, without the terminal until READY=1. */
+static void reload_start(struct tinyhold *t, const struct slot *app)
+{
+	struct reload_event ev = { .kind = RELOAD_EV_SPAWNED };
+	struct slot *n = slot_with(t, SLOT_FREE);
+	int r = n != NULL ? spawn_slot(t, n, sup_restarts(&app->sup), false) : -EAGAIN;
+	char d[32];
+
+	if (r < 0) {
+		log_msg(LOG_ERROR, -r, "reload failed: cannot start the new instance");
+		ev.kind = RELOAD_EV_SPAWN_FAILED;
+	} else {
+		n->role = SLOT_NEW;
+		fmt_duration(d, sizeof d, t->cfg.ready_timeout_ms);
+		log_info("reloading: started pid %d, waiting up to %s for READY=1", (int)n->pid, d);
+	}
+	(void)reload_step(&t->reload, &ev, now_ms());	/* nothing to do but wait */
+}
+
+static void reload_act(struct tinyhold *t, enum reload_action a, int signo)
+{
+	struct slot *app = slot_with(t, SLOT_SERVING), *n = slot_with(t, SLOT_NEW);
+	char d[32];
+
+	fmt_duration(d, sizeof d, t->cfg.ready_timeout_ms);
+	switch (reload_note(&t->reload)) {
+	case RELOAD_NOTE_BUSY:
+		log_info("reload ignored: a reload is under way");
+		break;
+	case RELOAD_NOTE_NOT_RUNNING:
+		log_info("reload ignored: no app running");
+		break;
+	case RELOAD_NOTE_RETIRING_FULL:
+		log_info("reload ignored: %d old instances are still stopping", RETIRING_MAX);
+		break;
+	case RELOAD_NOTE_NOT_READY:
+		log_error("reload failed: pid %d not ready within %s; keeping pid %d",
+			  n != NULL ? (int)n->pid : 0, d, app_pid(t));
+		break;
+	case RELOAD_NOTE_DIED:
+		log_error("reload failed: the new instance ended before READY=1; keeping pid %d",
+			  app_pid(t));
+		break;
+	case RELOAD_NOTE_TOOK_OVER:
+		log_info("pid %d takes over from pid %d", n != NULL ? (int)n->pid : 0, app_pid(t));
+		break;
+	case RELOAD_NOTE_DONE:
+		log_info("reload: pid %d is ready; stopping pid %d", n != NULL ? (int)n->pid : 0,
+			 app_pid(t));
+		break;
+	case RELOAD_NOTE_WAITING:
+	case RELOAD_NOTE_SPAWN_FAILED:
+	case RELOAD_NOTE_STOPPED:
+	case RELOAD_NOTE_NONE:
+		break;
+	}
+	if (app == NULL || (n == NULL && a != RELOAD_START))
+		return;
+	switch (a) {
+	case RELOAD_NONE:
+		return;
+	case RELOAD_START:
+		reload_start(t, app);
+		return;
+	case RELOAD_PROMOTE:
+		retire(t, app, SIGTERM);
+		promote(t, app, n);
+		step_kind(t, n, SUP_EV_READY);
+		return;
+	case RELOAD_TAKE_OVER:
+		app->pid = 0;	/* reaped */
+		retire(t, app, 0);
+		promote(t, app, n);
+		return;
+	case RELOAD_DISCARD:
+		n->pid = 0;	/* reaped */
+		retire(t, n, 0);
+		return;
+	case RELOAD_RETIRE:
+		retire(t, n, signo);
+		return;
+	}
+}
+
+static void reload_event(struct tinyhold *t, enum reload_event_kind kind, int signo)
+{
+	struct reload_event ev = { .kind = kind };
+
+	reload_act(t, reload_step(&t->reload, &ev, now_ms()), signo);
+}
+
+/* A stop, or tinyhold is done: a new instance still waiting for READY=1 goes too. */
+static void end_reload(struct tinyhold *t, int signo)
+{
+	reload_event(t, RELOAD_EV_STOP, signo);
+}
+/* ---- exits ------------------------------------------------------------------ */
 
 static void wait_status_event(int status, struct sup_event *ev)
 {
@@ -594,89 +617,86 @@ static void log_exit(const char *who, pid_t pid, const struct sup_event *ev, int
 		log_info("%spid %d exited with status %d%s", who, (int)pid, ev->exit_code, d);
 }
 
-/* A reload's new instance died before READY=1: the old one stays. */
-static void next_exited(struct tinyhold *t, int status)
+static void app_exited(struct tinyhold *t, struct slot *app, struct sup_event *ev)
 {
-	struct sup_event ev = { 0 };
-
-	check_exec(t, &t->next);
-	wait_status_event(status, &ev);
-	if (!t->next.exec_failed)
-		log_exit("new ", t->next.pid, &ev, now_ms() - t->next.started_ms);
-	log_error("reload failed: the new instance ended before READY=1; keeping pid %d",
-		  (int)t->app.pid);
-	discard(t, &t->next);
-}
-
-static void app_exited(struct tinyhold *t, int status)
-{
-	struct instance *app = &t->app;
-	struct sup_event ev = { 0 };
-
-	check_exec(t, app);	/* the child wrote its error before it exited: it is there now */
-	if (app->errfd >= 0) {
-		(void)close(app->errfd);	/* cannot happen: the write end died with the child */
-		app->errfd = -1;
-	}
-	wait_status_event(status, &ev);
 	if (app->exec_failed && app->exec_error.stage == SPAWN_FDS) {
 		/* Our own failure (out of fds or memory), not the command's: never 126. */
+		struct sup_event failed = { .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
 		app->pid = 0;
-		close_notify(app);
-		sup_spawn_failed(&t->sup, EXIT_SETUP, now_ms());
+		slot_close_notify(app);
+		step(t, app, &failed);
 		return;
 	}
 	if (app->exec_failed)
-		ev.exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
+		ev->exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
 	else
-		log_exit("", app->pid, &ev, now_ms() - t->sup.started_ms);
-
-	if (t->next.pid > 0 && !t->sup.stop_requested) {
+		log_exit("", app->pid, ev, now_ms() - sup_started_ms(&app->sup));
+	if (slot_with(t, SLOT_NEW) != NULL) {
 		/* The old instance died mid-reload: the new one takes over at once. */
-		log_info("pid %d takes over from pid %d", (int)t->next.pid, (int)app->pid);
-		if (t->give_tty)
-			(void)tcsetpgrp(STDIN_FILENO, t->next.pgid);
-		discard(t, app);
-		*app = t->next;
-		instance_reset(&t->next);
-		t->next_deadline_ms = -1;
-		sup_started(&t->sup, now_ms());
+		reload_event(t, RELOAD_EV_OLD_EXITED, 0);
 		return;
 	}
 	app->pid = 0;
-	close_notify(app);	/* its last words were read before it was reaped */
+	slot_close_notify(app);	/* its last words were read before it was reaped */
 	/* Between runs the terminal is ours again: a Ctrl-C during a back-off reaches us. */
 	if (t->give_tty)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
-	step(t, &ev);
+	step(t, app, ev);
+}
+
+/* What the reap loop collected, in the order it was reaped. */
+static void on_exits(struct tinyhold *t)
+{
+	for (;;) {
+		struct slot *s = NULL;
+		struct sup_event ev = { 0 };
+		size_t i;
+
+		for (i = 0; i < SLOTS_MAX; i++)
+			if (t->slots[i].reaped > 0 && (s == NULL || t->slots[i].reaped < s->reaped))
+				s = &t->slots[i];
+		if (s == NULL)
+			break;
+		s->reaped = 0;
+		wait_status_event(s->status, &ev);
+		t->groups_changed = true;
+		switch (s->role) {
+		case SLOT_SERVING:
+			check_exec(t, s, true);	/* the child wrote its error before it exited */
+			app_exited(t, s, &ev);
+			break;
+		case SLOT_NEW:
+			/* A reload's new instance died before READY=1: the old one stays. */
+			check_exec(t, s, true);
+			if (!s->exec_failed)
+				log_exit("new ", s->pid, &ev, now_ms() - s->started_ms);
+			reload_event(t, RELOAD_EV_NEW_EXITED, 0);
+			break;
+		case SLOT_RETIRING:
+			log_exit("retired ", s->pid, &ev, -1);
+			s->pid = 0;
+			break;
+		case SLOT_FREE:
+			break;
+		}
+	}
+	t->reaped = 0;
+}
+
+static struct slot *slot_of(struct tinyhold *t, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (t->slots[i].role != SLOT_FREE && t->slots[i].pid == pid)
+			return &t->slots[i];
+	return NULL;
 }
 
 static void drain_notify(struct tinyhold *t);
 
-/* The main process of an old instance (its pid is its group's id): from now on
- * the rest of its group may die without a SIGCHLD to us. */
-static bool is_retiree(struct tinyhold *t, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < t->nretirees; i++) {
-		if (t->retirees[i].pgid == pid) {
-			t->retirees[i].leader_reaped = true;
-			return true;
-		}
-	}
-	return false;
-}
-
-static void log_retiree_exit(pid_t pid, int status)
-{
-	struct sup_event ev = { 0 };
-
-	wait_status_event(status, &ev);
-	log_exit("retired ", pid, &ev, -1);
-}
-
-/* One SIGCHLD may stand for many children: reap until none is left. */
+/* One SIGCHLD may stand for many children: reap until none is left. Only
+ * collects: what an exit means is decided after the loop (on_exits). */
 static void reap_all(struct tinyhold *t)
 {
 	/* Last words first (FDSTORE=1 just before a crash): sent before the exit, they
@@ -684,81 +704,57 @@ static void reap_all(struct tinyhold *t)
 	 * them can still be checked. A READY=1 of a reload read here promotes the new
 	 * instance before the old one's exit is looked at. */
 	drain_notify(t);
+	t->sigchld = false;
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
+		struct slot *s;
 
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
 			break;	/* 0: some still run; ECHILD: none left */
+		t->groups_changed = true;	/* it may have been the last of a group */
 		if (closer_reaped(pid))
 			continue;
-		if (pid == t->app.pid)
-			app_exited(t, status);
-		else if (pid == t->next.pid)
-			next_exited(t, status);
-		else if (is_retiree(t, pid))
-			log_retiree_exit(pid, status);
-		else
+		s = slot_of(t, pid);
+		if (s == NULL || s->reaped > 0) {
 			log_debug("reaped pid %d", (int)pid);
+			continue;
+		}
+		s->reaped = ++t->reaped;
+		s->status = status;
 	}
-	check_drained(t);
 }
 
-static void start_reload(struct tinyhold *t)
-{
-	char d[32];
-	int r;
-
-	if (t->sup.state != SUP_RUNNING || t->next.pid > 0) {
-		log_info("reload ignored: %s", t->next.pid > 0 ? "a reload is under way" : "no app running");
-		return;
-	}
-	/* Each old instance gets its --stop-timeout: no slot, no reload (retire() would SIGKILL it). */
-	if (t->nretirees >= RETIREES_MAX) {
-		log_info("reload ignored: %d old instances are still stopping", RETIREES_MAX);
-		return;
-	}
-	r = spawn_instance(t, &t->next, false);	/* the terminal stays with the old one until READY=1 */
-	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "reload failed: cannot start the new instance");
-		return;
-	}
-	t->next_deadline_ms = now_ms() + t->cfg.ready_timeout_ms;
-	fmt_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-	log_info("reloading: started pid %d, waiting up to %s for READY=1", (int)t->next.pid, d);
-}
-
-/* READY=1 from the new instance: it becomes the app; the old one is stopped gracefully. */
-static void finish_reload(struct tinyhold *t)
-{
-	struct sup_event ready = { .kind = SUP_EV_READY };
-
-	log_info("reload: pid %d is ready; stopping pid %d", (int)t->next.pid, (int)t->app.pid);
-	if (t->give_tty)
-		(void)tcsetpgrp(STDIN_FILENO, t->next.pgid);
-	retire(t, &t->app, SIGTERM);
-	t->app = t->next;
-	instance_reset(&t->next);
-	t->next_deadline_ms = -1;
-	sup_started(&t->sup, now_ms());
-	step(t, &ready);
-}
+/* ---- signals ---------------------------------------------------------------- */
 
 static bool is_stop_signal(int signo)
 {
 	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
 }
 
+static void on_reload_signal(struct tinyhold *t)
+{
+	struct slot *app = slot_with(t, SLOT_SERVING);
+	struct reload_event ev = {
+		.kind = RELOAD_EV_SIGNAL,
+		.app_running = app != NULL && sup_state(&app->sup) == SUP_RUNNING,
+		.retiring_full = count_role(t, SLOT_RETIRING) >= RETIRING_MAX,
+	};
+
+	reload_act(t, reload_step(&t->reload, &ev, now_ms()), 0);
+}
+
 static void on_signal(struct tinyhold *t, const struct sig_info *si)
 {
+	struct slot *app = slot_with(t, SLOT_SERVING);
 	char buf[24];
 	const char *name = sig_name(si->signo, buf, sizeof buf);
 	int r;
 
 	if (si->signo == SIGCHLD) {
-		reap_all(t);
+		t->sigchld = true;	/* reaped once the signals of this pass are read */
 		return;
 	}
 	if (si->sender == t->self && si->code == SI_USER) {
@@ -767,29 +763,26 @@ static void on_signal(struct tinyhold *t, const struct sig_info *si)
 		return;
 	}
 	if (si->signo == t->cfg.reload_signal) {
-		start_reload(t);
+		on_reload_signal(t);
 		return;
 	}
-	if (t->app.pid > 0) {
-		r = sig_forward(t->app.pid, t->cfg.process_group, si);
+	if (app != NULL && app->pid > 0) {
+		r = sig_forward(app->pid, t->cfg.process_group, si);
 		if (r < 0 && r != -ESRCH)
-			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name,
-				(int)t->app.pid);
+			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name, (int)app->pid);
 		else
 			log_debug("forwarded %s to %s%d", name, t->cfg.process_group ? "group " : "pid ",
-				  (int)t->app.pid);
+				  (int)app->pid);
 	} else if (!is_stop_signal(si->signo)) {
 		log_info("no app running; %s not forwarded", name);
 	}
-	if (is_stop_signal(si->signo)) {
-		struct sup_event ev = { .kind = SUP_EV_STOP };
-		if (t->next.pid > 0)
-			retire(t, &t->next, si->signo);
-		if (t->sup.state == SUP_RUNNING)
-			log_info("got %s; stopping pid %d", name, (int)t->app.pid);
-		else if (t->sup.state != SUP_STOPPING)
+	if (is_stop_signal(si->signo) && app != NULL) {
+		end_reload(t, si->signo);
+		if (sup_state(&app->sup) == SUP_RUNNING)
+			log_info("got %s; stopping pid %d", name, (int)app->pid);
+		else if (sup_state(&app->sup) != SUP_STOPPING)
 			log_info("got %s; stopping", name);
-		step(t, &ev);
+		step_kind(t, app, SUP_EV_STOP);
 	}
 }
 
@@ -802,6 +795,92 @@ static void drain_signals(struct tinyhold *t)
 		on_signal(t, &si);
 	if (r < 0)
 		log_msg(LOG_WARN, -r, "cannot read signals");
+}
+
+/* ---- deadlines and groups ------------------------------------------------------ */
+
+static int64_t next_due_ms(const struct tinyhold *t)
+{
+	int64_t due = deadline_min(reload_due_ms(&t->reload), closer_due_ms());
+	size_t i;
+
+	for (i = 0; i < SLOTS_MAX; i++) {
+		const struct slot *s = &t->slots[i];
+		if (s->role == SLOT_SERVING)
+			due = deadline_min(due, sup_due_ms(&s->sup));
+		else if (s->role == SLOT_RETIRING)
+			due = deadline_min(due, retire_due_ms(&s->retire));
+	}
+	return due;
+}
+
+static void on_deadlines(struct tinyhold *t, int64_t now)
+{
+	size_t i;
+
+	if (deadline_passed(reload_due_ms(&t->reload), now))
+		reload_event(t, RELOAD_EV_TIMER, SIGTERM);
+	for (i = 0; i < SLOTS_MAX; i++) {
+		struct slot *s = &t->slots[i];
+		if (s->role == SLOT_RETIRING) {
+			switch (retire_step(&s->retire, RETIRE_EV_TIMER, now)) {
+			case RETIRE_KILL:
+				log_warn("old process group %d did not stop in time; killing it",
+					 (int)s->pgid);
+				kill_group(t, s->pgid);
+				break;
+			case RETIRE_FORGET:
+				log_warn("old process group %d would not die; going on without it",
+					 (int)s->pgid);
+				slot_free(s);
+				break;
+			case RETIRE_NONE:
+			case RETIRE_DONE:
+				break;
+			}
+		} else if (s->role == SLOT_SERVING && sup_timeout_ms(&s->sup, now) == 0) {
+			if (sup_state(&s->sup) == SUP_DRAINING)
+				log_warn("process group %d would not die; going on without it",
+					 (int)s->pgid);
+			step_kind(t, s, SUP_EV_TIMER);
+		}
+	}
+}
+
+/* After a reap, a SIGKILL or a watched leftover's end: which drained groups are empty now.
+ * Every member that dies is our child or our orphan, and sends us SIGCHLD; one
+ * whose parent is elsewhere is watched through a pidfd (slot_group_gone). */
+static void on_groups(struct tinyhold *t)
+{
+	size_t i;
+
+	if (!t->groups_changed)
+		return;
+	t->groups_changed = false;
+	for (i = 0; i < SLOTS_MAX; i++) {
+		struct slot *s = &t->slots[i];
+		if (s->role == SLOT_SERVING && sup_state(&s->sup) == SUP_DRAINING &&
+		    slot_group_gone(s))
+			step_kind(t, s, SUP_EV_GROUP_EMPTY);
+		else if (s->role == SLOT_RETIRING && s->pid == 0 && slot_group_gone(s) &&
+			 retire_step(&s->retire, RETIRE_EV_GROUP_EMPTY, now_ms()) == RETIRE_DONE)
+			slot_free(s);
+	}
+}
+
+/* The acts that wait for the end of a pass: starts, and the exit. */
+static void at_pass_end(struct tinyhold *t)
+{
+	size_t i;
+
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (t->slots[i].start_due)
+			start_app(t, &t->slots[i]);
+	if (t->exit_due) {
+		end_reload(t, SIGTERM);
+		if (count_role(t, SLOT_RETIRING) == 0)
+			exit_now(t, t->exit_code);
+	}
 }
 
 /* ---- the notify socket -------------------------------------------------------- */
@@ -827,7 +906,7 @@ static void notify_drop(struct tinyhold *t, pid_t pid, const char *why)
  * the address only this instance was given; its fds are not taken. */
 enum sender { SENDER_APP, SENDER_GONE, SENDER_STRANGER };
 
-static enum sender sender_of(const struct tinyhold *t, const struct instance *in,
+static enum sender sender_of(const struct tinyhold *t, const struct slot *in,
 			     const struct notify_datagram *d)
 {
 	pid_t pgid;
@@ -880,11 +959,10 @@ static void store_fds(struct tinyhold *t, const struct notify_msg *m)
 			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, t->store.n);
 }
 
-static void on_notify(struct tinyhold *t, struct instance *in)
+static void on_notify(struct tinyhold *t, struct slot *s)
 {
 	struct notify_datagram *d = &t->dgram;
-	enum sender who = sender_of(t, in, d);
-	bool is_next = in == &t->next;
+	enum sender who = sender_of(t, s, d);
 	struct notify_msg m;
 	const char *why = "";
 
@@ -918,31 +996,25 @@ static void on_notify(struct tinyhold *t, struct instance *in)
 	 * sd_notify_barrier() that everything before it has been read). */
 	drop_fds(d);
 
-	if (is_next) {
+	if (s->role == SLOT_NEW) {
 		if (m.ready)
-			finish_reload(t);
+			reload_event(t, RELOAD_EV_READY, 0);
 		return;
 	}
 	if (m.ready) {
-		struct sup_event ev = { .kind = SUP_EV_READY };
-		log_info("pid %d is ready", (int)t->app.pid);
-		step(t, &ev);
+		log_info("pid %d is ready", (int)s->pid);
+		step_kind(t, s, SUP_EV_READY);
 	}
 	if (m.reloading)
-		log_info("pid %d is reloading", (int)t->app.pid);
+		log_info("pid %d is reloading", (int)s->pid);
 	if (m.stopping) {
-		struct sup_event ev = { .kind = SUP_EV_APP_STOPPING };
-		log_info("pid %d is stopping", (int)t->app.pid);
-		step(t, &ev);
+		log_info("pid %d is stopping", (int)s->pid);
+		step_kind(t, s, SUP_EV_APP_STOPPING);
 	}
-	if (m.watchdog_ping) {
-		struct sup_event ev = { .kind = SUP_EV_WATCHDOG_PING };
-		step(t, &ev);
-	}
-	if (m.watchdog_trigger) {
-		struct sup_event ev = { .kind = SUP_EV_WATCHDOG_TRIGGER };
-		step(t, &ev);
-	}
+	if (m.watchdog_ping)
+		step_kind(t, s, SUP_EV_WATCHDOG_PING);
+	if (m.watchdog_trigger)
+		step_kind(t, s, SUP_EV_WATCHDOG_TRIGGER);
 }
 
 /* Whether a datagram may be read now: closer.c must have room for its fds and
@@ -952,96 +1024,99 @@ static bool notify_readable(const struct tinyhold *t)
 	return closer_room() >= t->notify_room;
 }
 
-static void drain_one(struct tinyhold *t, struct instance *in)
+static void drain_one(struct tinyhold *t, struct slot *s)
 {
 	int r = 1;
 
-	while (in->notifyfd >= 0 && notify_readable(t) &&
-	       (r = notify_recv(in->notifyfd, &t->dgram)) > 0)
-		on_notify(t, in);
+	while (s->notifyfd >= 0 && notify_readable(t) &&
+	       (r = notify_recv(s->notifyfd, &t->dgram)) > 0)
+		on_notify(t, s);
 	if (r < 0)
 		log_msg(LOG_WARN, -r, "cannot read the notify socket");
 }
 
+/* The app's datagrams before a new instance's: its last words before a READY=1 retires it. */
 static void drain_notify(struct tinyhold *t)
 {
-	drain_one(t, &t->app);
-	drain_one(t, &t->next);
+	size_t i;
+
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (t->slots[i].role == SLOT_SERVING)
+			drain_one(t, &t->slots[i]);
+	for (i = 0; i < SLOTS_MAX; i++)
+		if (t->slots[i].role == SLOT_NEW)
+			drain_one(t, &t->slots[i]);
 }
 
 /* ---- the loop ----------------------------------------------------------------- */
 
-static int loop_timeout(struct tinyhold *t, int64_t now)
+static void add_pfd(struct pollfd *pfd, size_t *n, int fd, short events)
 {
-	int64_t due = min_deadline(t->next.pid > 0 ? t->next_deadline_ms : -1, closer_due_ms());
-	int timeout = sup_timeout_ms(&t->sup, now);
-	bool poll_group = t->sup.state == SUP_DRAINING;
-	size_t i;
+	if (fd >= 0 && events != 0)
+		pfd[(*n)++] = (struct pollfd){ .fd = fd, .events = events };
+}
 
-	for (i = 0; i < t->nretirees; i++) {
-		due = min_deadline(due, t->retirees[i].kill_at_ms);
-		due = min_deadline(due, t->retirees[i].forget_at_ms);
-		poll_group |= t->retirees[i].leader_reaped;
+/* Which of the slots' fds poll() found ready: exec outcomes are read, a
+ * watched leftover's end marks the groups for a look. Datagrams are read
+ * together, by drain_notify(). */
+static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
+{
+	bool notify = false;
+	size_t i, j;
+
+	for (j = 1; j < n; j++) {
+		if (pfd[j].revents == 0)
+			continue;
+		for (i = 0; i < SLOTS_MAX; i++) {
+			struct slot *s = &t->slots[i];
+			if (pfd[j].fd == s->errfd)
+				check_exec(t, s, false);
+			else if (pfd[j].fd == s->watchfd)
+				t->groups_changed = true;
+			else if (pfd[j].fd == s->notifyfd)
+				notify = notify || (pfd[j].revents & POLLIN);
+		}
 	}
-	if (due >= 0) {
-		int64_t left = due > now ? due - now : 0;
-		if (timeout < 0 || left < timeout)
-			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
-	}
-	/* Leftovers of a reaped leader may die without a SIGCHLD to us: look again soon.
-	 * While the leader lives, its own SIGCHLD wakes us: no polling. */
-	if (poll_group && (timeout < 0 || timeout > DRAIN_POLL_MS))
-		timeout = DRAIN_POLL_MS;
-	return timeout;
+	return notify;
 }
 
 /* From here on tinyhold exits only on purpose: the container dies with it. */
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
 {
-	struct pollfd pfd[PFD_COUNT];
+	struct pollfd pfd[PFD_MAX];
 
 	for (;;) {
 		short notify_ev = notify_readable(t) ? POLLIN : 0;
+		size_t n = 0, i;
 		int64_t now;
 
-		pfd[PFD_SIG] = (struct pollfd){ .fd = t->sigfd, .events = POLLIN };
-		pfd[PFD_NOTIFY] = (struct pollfd){ .fd = t->app.notifyfd, .events = notify_ev };	/* -1: skipped */
-		pfd[PFD_NEXT_NOTIFY] = (struct pollfd){ .fd = t->next.notifyfd, .events = notify_ev };
-		pfd[PFD_EXEC] = (struct pollfd){ .fd = t->app.errfd, .events = POLLIN };
-		pfd[PFD_NEXT_EXEC] = (struct pollfd){ .fd = t->next.errfd, .events = POLLIN };
-		if (poll(pfd, PFD_COUNT, loop_timeout(t, now_ms())) < 0) {
+		add_pfd(pfd, &n, t->sigfd, POLLIN);
+		for (i = 0; i < SLOTS_MAX; i++) {
+			add_pfd(pfd, &n, t->slots[i].notifyfd, notify_ev);
+			add_pfd(pfd, &n, t->slots[i].errfd, POLLIN);
+			add_pfd(pfd, &n, t->slots[i].watchfd, POLLIN);
+		}
+		/* No deadline: no timeout. Nothing here wakes up to look. */
+		if (poll(pfd, n, deadline_left_ms(next_due_ms(t), now_ms())) < 0) {
 			if (errno != EINTR)
 				log_msg(LOG_WARN, errno, "poll");
 			continue;
 		}
-		if (pfd[PFD_EXEC].revents)
-			check_exec(t, &t->app);
-		if (pfd[PFD_NEXT_EXEC].revents)
-			check_exec(t, &t->next);
-		/* Datagrams first: one sent just before a crash must be read while its
-		 * sender is still the app (unreaped), or it could not be verified. */
-		if ((pfd[PFD_NOTIFY].revents | pfd[PFD_NEXT_NOTIFY].revents) & POLLIN)
+		/* Collect. Datagrams first: one sent just before a crash must be read while
+		 * its sender is still the app (unreaped), or it could not be verified. */
+		if (on_slot_fds(t, pfd, n))
 			drain_notify(t);
-		if (pfd[PFD_SIG].revents & POLLIN)
+		if (pfd[0].revents & POLLIN)
 			drain_signals(t);
-		check_drained(t);
+		if (t->sigchld)
+			reap_all(t);
+		/* Decide and act. */
+		on_exits(t);
 		now = now_ms();
-		if (t->next.pid > 0 && now >= t->next_deadline_ms) {
-			char d[32];
-			fmt_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-			log_error("reload failed: pid %d not ready within %s; keeping pid %d",
-				  (int)t->next.pid, d, (int)t->app.pid);
-			retire(t, &t->next, SIGTERM);
-		}
-		tend_retirees(t, now);
-		if (sup_timeout_ms(&t->sup, now) == 0) {
-			struct sup_event ev = { .kind = SUP_EV_TIMER };
-			if (t->sup.state == SUP_DRAINING)
-				log_warn("process group %d would not die; going on without it",
-					 (int)t->app.pgid);
-			step(t, &ev);
-		}
+		on_deadlines(t, now);
+		on_groups(t);
+		at_pass_end(t);
 		closer_flush(now_ms());	/* what this pass was handed to close */
 	}
 }
@@ -1053,6 +1128,7 @@ int main(int argc, char **argv)
 	const struct privs *privs;
 	char *cwd;
 	int cwd_fd;
+	size_t i;
 
 	ensure_std_fds();
 	log_init();	/* before anything is logged: PID 1 must never wait for its log */
@@ -1061,9 +1137,8 @@ int main(int argc, char **argv)
 	if (t.sigfd < 0)
 		die(EXIT_SETUP, -t.sigfd, "cannot set up signals");
 	t.self = getpid();
-	instance_reset(&t.app);
-	instance_reset(&t.next);
-	t.next_deadline_ms = -1;
+	for (i = 0; i < SLOTS_MAX; i++)
+		slot_reset(&t.slots[i]);
 
 	switch (opts_parse(argc, argv, environ, &t.cfg)) {
 	case OPTS_HELP:
@@ -1123,6 +1198,8 @@ int main(int argc, char **argv)
 	if (spawn_init(&t.spawn, &set) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot prepare the app's environment");
 	setup_supervisor(&t);
-	start_app(&t);
+	reload_init(&t.reload, t.cfg.ready_timeout_ms);
+	t.slots[0].role = SLOT_SERVING;
+	start_app(&t, &t.slots[0]);
 	loop(&t);
 }
