@@ -1,7 +1,7 @@
 /* reload: the zero-downtime reload (--reload-signal) and the retirement of
  * old instances, as two pure state machines like supervise.c's: told what
  * happened and when, they answer what to do. They know nothing of pids, fds
- * or clocks; main.c carries out the action and logs it. */
+ * or clocks; instances.c carries out the action and logs it. */
 #ifndef TINYHOLD_RELOAD_H
 #define TINYHOLD_RELOAD_H
 

@@ -24,7 +24,7 @@ void slot_reset(struct slot *s)
 
 void slot_close_notify(struct slot *s)
 {
-	static struct notify_datagram scratch;	/* not main.c's: that one may be in use */
+	static struct notify_datagram scratch;	/* not heard.c's: that one may be in use */
 	size_t i;
 
 	if (s->notifyfd < 0)

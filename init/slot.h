@@ -3,7 +3,7 @@
  * own notify socket, and a pidfd on a leftover whose end would not reach us.
  * The app being served, a reload's new instance and an old one on its way
  * out are all slots, told apart by their role. It never logs and decides
- * nothing: main.c does, with supervise.c and reload.c. */
+ * nothing: instances.c does, with supervise.c and reload.c. */
 #ifndef TINYHOLD_SLOT_H
 #define TINYHOLD_SLOT_H
 

@@ -1,7 +1,7 @@
 /* supervise: RUNNING / STOPPING / DRAINING / BACKOFF / DONE. sup_step() is a
  * pure function of the state, one event and the time: no syscalls, so the
  * restart policy, the back-off schedule and the crash-loop guard are tested
- * with tables. main.c carries out the action it returns. */
+ * with tables. instances.c carries out the action it returns. */
 #ifndef TINYHOLD_SUPERVISE_H
 #define TINYHOLD_SUPERVISE_H
 
@@ -58,7 +58,7 @@ enum sup_action {
 	SUP_EXIT,		/* exit with exit_code */
 };
 
-/* Why the last step did what it did, for the one log line main.c prints. */
+/* Why the last step did what it did, for the one log line instances.c prints. */
 enum sup_note {
 	SUP_NOTE_NONE,
 	SUP_NOTE_RESTART,	/* now or after delay_ms */
