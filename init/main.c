@@ -132,8 +132,10 @@ static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
 			struct slot *s = &t->slots[i];
 			if (pfd[j].fd == s->errfd)
 				inst_check_exec(t, s, false);
-			else if (pfd[j].fd == s->watchfd)
+			else if (pfd[j].fd == s->watchfd) {
+				slot_unwatch(s);	/* on_groups() looks again, and may watch another */
 				t->groups_changed = true;
+			}
 			else if (pfd[j].fd == s->notifyfd)
 				notify = notify || (pfd[j].revents & POLLIN);
 		}

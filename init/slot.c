@@ -48,8 +48,7 @@ void slot_close_fds(struct slot *s)
 void slot_free(struct slot *s)
 {
 	slot_close_fds(s);
-	if (s->watchfd >= 0)
-		(void)close(s->watchfd);
+	slot_unwatch(s);
 	slot_reset(s);
 }
 
@@ -62,9 +61,7 @@ int slot_spawn(struct slot *s, const struct slot_start *st, unsigned long restar
 	s->exec_failed = false;
 	s->pid = s->pgid = 0;
 	s->errfd = -1;
-	if (s->watchfd >= 0)
-		(void)close(s->watchfd);
-	s->watchfd = -1;
+	slot_unwatch(s);
 	if (st->notify) {
 		s->notifyfd = notify_open(s->notify_addr, sizeof s->notify_addr);
 		if (s->notifyfd < 0) {
@@ -103,13 +100,18 @@ int slot_exec_outcome(struct slot *s, bool final)
 	return s->exec_failed ? 1 : 0;
 }
 
+void slot_unwatch(struct slot *s)
+{
+	if (s->watchfd >= 0)
+		(void)close(s->watchfd);
+	s->watchfd = -1;
+}
+
 bool slot_group_gone(struct slot *s)
 {
 	int tries;
 
-	if (s->watchfd >= 0)
-		(void)close(s->watchfd);
-	s->watchfd = -1;
+	slot_unwatch(s);
 	for (tries = 0; tries < WATCH_TRIES; tries++) {
 		pid_t stray;
 
@@ -123,7 +125,5 @@ bool slot_group_gone(struct slot *s)
 		if (s->watchfd >= 0 || errno != ESRCH)
 			break;	/* watched; or no pidfd (Linux < 5.3): the drain timeout ends it */
 	}
-	if (s->watchfd < 0)
-		s->watchfd = -1;
 	return false;
 }

@@ -84,4 +84,7 @@ int slot_exec_outcome(struct slot *s, bool final);
  * member's end would send us no SIGCHLD, watchfd is a pidfd to poll for it. */
 bool slot_group_gone(struct slot *s);
 
+/* The watched member ended: stop polling its pidfd (it stays readable). */
+void slot_unwatch(struct slot *s);
+
 #endif
