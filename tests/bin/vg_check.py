@@ -10,8 +10,8 @@ usage: vg_check.py DIR MAIN_PID SOCKETS
     wherever a summary was written;
   - no "definitely lost" or "possibly lost" bytes;
   - tinyhold (MAIN_PID) ends with exactly these fds open: the ones it was given
-    (valgrind says "<inherited from parent>"), its signalfd, and SOCKETS held
-    sockets (and the notify socket, if it made one). Anything else (the exec
+    (valgrind says "<inherited from parent>"), its signalfd, the app's working
+    directory, and SOCKETS held sockets (and the notify socket, if it made one). Anything else (the exec
     pipe, a /proc directory, /etc/passwd, ...) is an fd leak.
 """
 import glob
@@ -19,8 +19,9 @@ import os
 import re
 import sys
 
-# The fds tinyhold keeps for as long as it runs, by the function that made them.
-HELD = ("sock_open", "sig_setup", "notify_open")
+# The fds tinyhold keeps for as long as it runs, by the function that made them
+# (setup_spawn: the O_PATH fd of the app's working directory, for every start).
+HELD = ("sock_open", "sig_setup", "notify_open", "setup_spawn")
 ERRORS = re.compile(
     r"== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|"
     r"Syscall param|Mismatched free|Source and destination overlap|"
