@@ -299,14 +299,10 @@ CPPCHECK_FLAGS = --enable=warning,style,performance,portability --std=c11 -D_GNU
 #      on to vsnprintf() (llvm/llvm-project#40656, fixed in later releases)
 #  clang-analyzer-optin.performance.Padding  a few bytes in constant tables;
 #      their fields are in the order that reads best
-#  misc-no-recursion  main.c's step() -> run_action() -> check_drained() ->
-#      step() is on purpose and at most that deep: an empty group goes on to
-#      the decision at once
 TIDY_CHECKS = -*,bugprone-*,cert-*,clang-analyzer-*,misc-*,performance-*,portability-*,$\
 	-bugprone-easily-swappable-parameters,-cert-err33-c,$\
 	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,$\
-	-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,$\
-	-misc-no-recursion
+	-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding
 lint: need-lint
 	cppcheck $(CPPCHECK_FLAGS) init/
 	@echo "clang-tidy --checks='$(TIDY_CHECKS)' init/*.c"

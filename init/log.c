@@ -248,3 +248,8 @@ void die(int code, int errnum, const char *fmt, ...)
 	va_end(ap);
 	exit(code);
 }
+
+void log_duration(char *buf, size_t len, long long ms)
+{
+	snprintf(buf, len, "%lld.%03llds", ms / 1000, ms % 1000);
+}

@@ -26,6 +26,9 @@ void die(int code, int errnum, const char *fmt, ...);
  * new length (never longer). Pure: unit-tested. */
 size_t log_sanitize(char *s, size_t len);
 
+/* "1.500s": a duration in a log line. */
+void log_duration(char *buf, size_t len, long long ms);
+
 #define log_error(...) log_msg(LOG_ERROR, 0, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, 0, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, 0, __VA_ARGS__)

@@ -3,6 +3,7 @@
  * It never signals anything. */
 #include "pgroup.h"
 #include "io.h"
+#include "num.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,16 +72,25 @@ static bool read_stat(const char *name, char *state, int *ppid, int *pgrp)
 
 bool pgroup_alive(pid_t pgid)
 {
+	pid_t stray;
+
+	return pgroup_alive_stray(pgid, &stray);
+}
+
+bool pgroup_alive_stray(pid_t pgid, pid_t *stray)
+{
 	pid_t self = getpid();
 	struct dirent *de;
 	bool alive = false;
 	DIR *d;
 
+	*stray = 0;
 	if (pgid <= 0 || (kill(-pgid, 0) < 0 && errno == ESRCH))
 		return false;
 	if (!proc_is_ours() || (d = opendir("/proc")) == NULL)
 		return true;	/* cannot tell: trust kill(), and the drain timeout bounds the wait */
-	while (!alive && (de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL) {
+		unsigned long pid;
 		char state;
 		int ppid, pgrp;
 
@@ -88,7 +98,13 @@ bool pgroup_alive(pid_t pgid)
 			continue;
 		if (!read_stat(de->d_name, &state, &ppid, &pgrp) || pgrp != pgid)
 			continue;
-		alive = state != 'Z' || ppid == self;
+		if (state == 'Z' && ppid != self)
+			continue;	/* dead: only its parent, not in the group, can reap it */
+		alive = true;
+		if (state == 'Z' || ppid == self)
+			break;	/* ours: its SIGCHLD (or its reap) is still to come */
+		if (num_parse(de->d_name, 0x7fffffff, &pid) == NUM_OK)
+			*stray = (pid_t)pid;
 	}
 	(void)closedir(d);
 	return alive;

@@ -1,5 +1,6 @@
-/* pgroup: is anything of the app's process group still alive? Used while a
- * crashed app's leftovers are being killed, before the next start. */
+/* pgroup: is anything of the app's process group still alive? Asked while a
+ * crashed app's leftovers are being killed, before the next start, and only
+ * when something happened: a reap, our SIGKILL, a watched member's end. */
 #ifndef TINYHOLD_PGROUP_H
 #define TINYHOLD_PGROUP_H
 
@@ -10,5 +11,9 @@
  * A zombie whose parent is not us (it left the group with setsid and never
  * waits) is dead and will never send us SIGCHLD: it does not count. */
 bool pgroup_alive(pid_t pgid);
+
+/* The same; when it is alive, *stray is a live member whose parent is not
+ * tinyhold (its end sends us no SIGCHLD: watch it with a pidfd), or 0. */
+bool pgroup_alive_stray(pid_t pgid, pid_t *stray);
 
 #endif

@@ -1,6 +1,7 @@
 /* supervise: the restart policy as a state machine. It knows nothing of pids,
  * fds or clocks; it is told what happened and when, and answers what to do. */
 #include "supervise.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -24,7 +25,7 @@ static void arm_watchdog(struct sup *s, int64_t now_ms)
 	s->watchdog_deadline_ms = s->cfg.watchdog_ms > 0 ? now_ms + s->cfg.watchdog_ms : -1;
 }
 
-void sup_started(struct sup *s, int64_t now_ms)
+static void started(struct sup *s, int64_t now_ms)
 {
 	s->state = SUP_RUNNING;
 	s->started_ms = now_ms;
@@ -35,7 +36,8 @@ void sup_started(struct sup *s, int64_t now_ms)
 	arm_watchdog(s, now_ms);
 }
 
-void sup_spawn_failed(struct sup *s, int code, int64_t now_ms)
+/* fork() failed: wait FORK_RETRY_MS whatever the back-off says; a stop meanwhile exits with code. */
+static void spawn_failed(struct sup *s, int code, int64_t now_ms)
 {
 	memset(&s->last_exit, 0, sizeof s->last_exit);
 	s->last_exit.exit_code = code;
@@ -165,6 +167,14 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 	s->note = SUP_NOTE_NONE;
 
 	switch (ev->kind) {
+	case SUP_EV_STARTED:
+		started(s, now_ms);
+		return SUP_NONE;
+
+	case SUP_EV_SPAWN_FAILED:
+		spawn_failed(s, ev->exit_code, now_ms);
+		return SUP_NONE;
+
 	case SUP_EV_EXITED:
 		if (s->state != SUP_RUNNING && s->state != SUP_STOPPING)
 			return SUP_NONE;
@@ -228,10 +238,9 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 		return SUP_NONE;
 
 	case SUP_EV_TIMER:
-		if (s->state == SUP_RUNNING && s->watchdog_deadline_ms >= 0 &&
-		    now_ms >= s->watchdog_deadline_ms)
+		if (s->state == SUP_RUNNING && deadline_passed(s->watchdog_deadline_ms, now_ms))
 			return watchdog_fire(s, now_ms);
-		if (s->deadline_ms < 0 || now_ms < s->deadline_ms)
+		if (!deadline_passed(s->deadline_ms, now_ms))
 			return SUP_NONE;
 		switch (s->state) {
 		case SUP_BACKOFF:
@@ -264,17 +273,43 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 	return SUP_NONE;
 }
 
+int64_t sup_due_ms(const struct sup *s)
+{
+	return s->state == SUP_RUNNING ? deadline_min(s->deadline_ms, s->watchdog_deadline_ms)
+				       : s->deadline_ms;
+}
+
 int sup_timeout_ms(const struct sup *s, int64_t now_ms)
 {
-	int64_t due = s->deadline_ms, left;
+	return deadline_left_ms(sup_due_ms(s), now_ms);
+}
 
-	if (s->state == SUP_RUNNING && s->watchdog_deadline_ms >= 0 &&
-	    (due < 0 || s->watchdog_deadline_ms < due))
-		due = s->watchdog_deadline_ms;
-	if (due < 0)
-		return -1;
-	left = due - now_ms;
-	if (left <= 0)
-		return 0;
-	return left > INT_MAX ? INT_MAX : (int)left;
+enum sup_state sup_state(const struct sup *s)
+{
+	return s->state;
+}
+
+enum sup_note sup_note(const struct sup *s)
+{
+	return s->note;
+}
+
+unsigned long sup_restarts(const struct sup *s)
+{
+	return s->restarts;
+}
+
+int64_t sup_delay_ms(const struct sup *s)
+{
+	return s->delay_ms;
+}
+
+int64_t sup_started_ms(const struct sup *s)
+{
+	return s->started_ms;
+}
+
+int sup_exit_code(const struct sup *s)
+{
+	return s->exit_code;
 }

@@ -1,7 +1,7 @@
 /* supervise: RUNNING / STOPPING / DRAINING / BACKOFF / DONE. sup_step() is a
  * pure function of the state, one event and the time: no syscalls, so the
  * restart policy, the back-off schedule and the crash-loop guard are tested
- * with tables. main.c carries out the action it returns. */
+ * with tables. instances.c carries out the action it returns. */
 #ifndef TINYHOLD_SUPERVISE_H
 #define TINYHOLD_SUPERVISE_H
 
@@ -37,25 +37,28 @@ enum sup_event_kind {
 	SUP_EV_WATCHDOG_PING,	/* WATCHDOG=1 */
 	SUP_EV_WATCHDOG_TRIGGER,	/* WATCHDOG=trigger: as if the watchdog had fired */
 	SUP_EV_APP_STOPPING,	/* STOPPING=1: on its way out; SIGKILL after the stop timeout */
+	SUP_EV_STARTED,		/* the caller carried out SUP_START: the app runs */
+	SUP_EV_SPAWN_FAILED,	/* SUP_START failed (fork, or passing the fds): exit_code is what a
+				 * stop meanwhile exits with; the next try is FORK_RETRY_MS away */
 };
 
 struct sup_event {
 	enum sup_event_kind kind;
-	int exit_code;		/* EXITED: exit status, or 0 when killed */
+	int exit_code;		/* EXITED: exit status, or 0 when killed; SPAWN_FAILED: see above */
 	int term_signal;	/* EXITED: the signal that killed it, or 0 */
 	int exec_errno;		/* EXITED: non-zero when the command could not be executed */
 };
 
 enum sup_action {
 	SUP_NONE,
-	SUP_START,		/* spawn the app, then call sup_started() */
+	SUP_START,		/* spawn the app, then step SUP_EV_STARTED or SUP_EV_SPAWN_FAILED */
 	SUP_KILL_GROUP,		/* SIGKILL the app's process group, and the app itself if it
 				 * has not been reaped (it may have left its group) */
 	SUP_ABORT,		/* the watchdog fired: SIGABRT the app, so it can dump core */
 	SUP_EXIT,		/* exit with exit_code */
 };
 
-/* Why the last step did what it did, for the one log line main.c prints. */
+/* Why the last step did what it did, for the one log line instances.c prints. */
 enum sup_note {
 	SUP_NOTE_NONE,
 	SUP_NOTE_RESTART,	/* now or after delay_ms */
@@ -78,6 +81,7 @@ struct sup_config {
 	const bool *remap;	/* REMAP_MAX entries */
 };
 
+/* The fields are sup_step()'s own: callers read them through the functions below. */
 struct sup {
 	struct sup_config cfg;
 	enum sup_state state;
@@ -102,13 +106,20 @@ struct sup {
 
 /* recent must hold cfg->max_restarts entries (none when it is 0). */
 void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent);
-void sup_started(struct sup *s, int64_t now_ms);
-/* fork() failed: wait FORK_RETRY_MS whatever the back-off says; a stop meanwhile exits with code. */
-void sup_spawn_failed(struct sup *s, int code, int64_t now_ms);
 enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms);
 
-/* Milliseconds until the deadline, 0 if it passed, -1 if there is none. */
+/* The next deadline (the state's or the watchdog's), or -1: step SUP_EV_TIMER then. */
+int64_t sup_due_ms(const struct sup *s);
+/* Milliseconds until sup_due_ms(), 0 if it passed, -1 if there is none. */
 int sup_timeout_ms(const struct sup *s, int64_t now_ms);
+
+/* What the caller may know of the state, for its actions and log lines. */
+enum sup_state sup_state(const struct sup *s);
+enum sup_note sup_note(const struct sup *s);	/* of the last step */
+unsigned long sup_restarts(const struct sup *s);	/* TINYHOLD_RESTARTS */
+int64_t sup_delay_ms(const struct sup *s);	/* of the last SUP_NOTE_RESTART */
+int64_t sup_started_ms(const struct sup *s);
+int sup_exit_code(const struct sup *s);	/* valid once sup_step() returned SUP_EXIT */
 
 /* The status a shell would report: the exit code, or 128+signal. */
 int sup_status_code(const struct sup_event *ev);

@@ -10,9 +10,9 @@ usage: vg_check.py DIR MAIN_PID SOCKETS
     wherever a summary was written;
   - no "definitely lost" or "possibly lost" bytes;
   - tinyhold (MAIN_PID) ends with exactly these fds open: the ones it was given
-    (valgrind says "<inherited from parent>"), its signalfd, and SOCKETS held
-    sockets (and the notify socket, if it made one, the fd of the app's
-    working directory, and its own open file of stderr). Anything else (the exec
+    (valgrind says "<inherited from parent>"), its signalfd, the app's working
+    directory, its own open file of stderr, and SOCKETS held sockets (and the
+    notify socket, if it made one). Anything else (the exec
     pipe, a /proc directory, /etc/passwd, ...) is an fd leak.
 """
 import glob
@@ -20,8 +20,10 @@ import os
 import re
 import sys
 
-# The fds tinyhold keeps for as long as it runs, by the function that made them.
-HELD = ("sock_open", "sig_setup", "notify_open", "open_cwd", "log_init")
+# The fds tinyhold keeps for as long as it runs, by the function that made them
+# (setup_spawn: the O_PATH fd of the app's working directory, for every start;
+# log_init: its own non-blocking open file of stderr).
+HELD = ("sock_open", "sig_setup", "notify_open", "setup_spawn", "log_init")
 ERRORS = re.compile(
     r"== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|"
     r"Syscall param|Mismatched free|Source and destination overlap|"

@@ -211,7 +211,7 @@ static void run_pure_tables(void)
 #define RUNS_MAX 16
 
 struct run {
-	int64_t run_ms;		/* from sup_started() to the EXITED event */
+	int64_t run_ms;		/* from the STARTED event to the EXITED event */
 	int code, sig, err;	/* how it ended */
 	int64_t want_delay_ms;	/* before the restart, or END */
 };
@@ -394,7 +394,12 @@ static void run_series(const struct series *se)
 		const struct run *run = &se->runs[i];
 		enum sup_action a;
 
-		sup_started(&r.sup, t);
+		a = simple(&r, SUP_EV_STARTED, t);
+		if (a != SUP_NONE || r.sup.state != SUP_RUNNING) {
+			fail("run %zu: STARTED gave %s in %s", i + 1, action_name(a),
+			     state_name(r.sup.state));
+			break;
+		}
 		t += run->run_ms;
 		a = exited(&r, t, run->code, run->sig, run->err);
 		if (a != SUP_KILL_GROUP || r.sup.state != SUP_DRAINING) {
@@ -454,9 +459,7 @@ static void run_series(const struct series *se)
 
 /* ---- scenarios: every event, every field ---------------------------------- */
 
-#define EV_STARTED 100	/* not a sup event: main.c spawned the app, then called sup_started() */
 #define EV_END 101	/* the end of a scenario */
-#define EV_FORK_FAILED 102	/* not a sup event: fork() failed, main.c called sup_spawn_failed(125) */
 #define STEPS_MAX 16
 
 struct step {
@@ -471,8 +474,8 @@ struct step {
 	long restarts;
 };
 
-#define STARTED EV_STARTED, 0, 0, 0
-#define FORK_FAILED EV_FORK_FAILED, 0, 0, 0
+#define STARTED SUP_EV_STARTED, 0, 0, 0
+#define FORK_FAILED SUP_EV_SPAWN_FAILED, 125, 0, 0	/* fork() failed: a stop meanwhile exits 125 */
 #define READY SUP_EV_READY, 0, 0, 0
 #define PING SUP_EV_WATCHDOG_PING, 0, 0, 0
 #define TRIGGER SUP_EV_WATCHDOG_TRIGGER, 0, 0, 0
@@ -569,7 +572,7 @@ static const struct scenario scenarios[] = {
 		{ 0, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 0 },
 		{ 10, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(10), SUP_NOTE_NONE, ANY, 0 },
 		{ 10, EMPTY, SUP_START, SUP_DRAINING, -1, SUP_NOTE_RESTART, ANY, 1 },
-		{ 10, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_RESTART, ANY, 1 },
+		{ 10, STARTED, SUP_NONE, SUP_RUNNING, -1, SUP_NOTE_NONE, ANY, 1 },
 		{ 20, EXITED(1), SUP_KILL_GROUP, SUP_DRAINING, DRAIN(20), SUP_NOTE_NONE, ANY, 1 },
 		{ 20, EMPTY, SUP_NONE, SUP_BACKOFF, 120, SUP_NOTE_RESTART, ANY, 2 },
 		{ 120, TIMER, SUP_START, SUP_BACKOFF, -1, SUP_NOTE_NONE, ANY, 2 },
@@ -753,20 +756,11 @@ static void run_scenario(const struct scenario *sc)
 	r.sup.cfg.watchdog_ms = sc->watchdog_ms;
 	for (i = 0; i < STEPS_MAX && sc->steps[i].ev != EV_END; i++) {
 		const struct step *st = &sc->steps[i];
-		enum sup_action a = SUP_NONE;
+		struct sup_event ev = { (enum sup_event_kind)st->ev, st->code, st->sig, st->err };
+		enum sup_action a = sup_step(&r.sup, &ev, st->now_ms);
 
-		if (st->ev == EV_STARTED) {
-			sup_started(&r.sup, st->now_ms);
-		} else if (st->ev == EV_FORK_FAILED) {
-			sup_spawn_failed(&r.sup, 125, st->now_ms);
-		} else {
-			struct sup_event ev = { (enum sup_event_kind)st->ev, st->code, st->sig, st->err };
-			a = sup_step(&r.sup, &ev, st->now_ms);
-		}
-		/* sup_started() is not a step: the note of the step before it stays. */
 		if (a != st->action || (st->state != ANY && (int)r.sup.state != st->state) ||
-		    r.sup.deadline_ms != st->deadline_ms ||
-		    (st->ev != EV_STARTED && (int)r.sup.note != st->note) ||
+		    r.sup.deadline_ms != st->deadline_ms || (int)r.sup.note != st->note ||
 		    (st->exit_code != ANY && r.sup.exit_code != st->exit_code) ||
 		    (long)r.sup.restarts != st->restarts) {
 			fail("step %zu (t=%lld): %s, %s, deadline %lld, note %s, exit %d, %lu restarts;"

@@ -1,0 +1,22 @@
+/* setup: what tinyhold does once, before the loop. Each function dies with a
+ * setup error (125) naming what it could not do. */
+#ifndef TINYHOLD_SETUP_H
+#define TINYHOLD_SETUP_H
+
+#include "tinyhold.h"
+
+/* Fills closed 0, 1, 2 with /dev/null, before anything is opened. */
+void setup_std_fds(void);
+/* Fds our own parent leaked must not reach the app. */
+void setup_cloexec_inherited(void);
+void setup_privs(struct tinyhold *t);
+/* Raises our own fd limit to the hard one; the app gets the old soft limit. */
+void setup_fd_limit(struct tinyhold *t);
+/* Inherited sockets (LISTEN_FDS given to us), then -p's, bound and held. */
+void setup_sockets(struct tinyhold *t);
+/* The app's cwd, user, terminal and environment, for every start. */
+void setup_spawn(struct tinyhold *t);
+/* Slot 0's supervisor, serving. */
+void setup_supervisor(struct tinyhold *t);
+
+#endif
