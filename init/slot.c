@@ -2,6 +2,7 @@
  * sender handed us goes to closer.c, never to close() here. */
 #include "slot.h"
 #include "closer.h"
+#include "deadline.h"
 #include "notify.h"
 #include "pgroup.h"
 
@@ -30,9 +31,22 @@ void slot_close_notify(struct slot *s)
 	if (s->notifyfd < 0)
 		return;
 	(void)shutdown(s->notifyfd, SHUT_RD);
-	while (notify_recv(s->notifyfd, &scratch) > 0)
+	for (;;) {
+		/* A full queue may hold more fds than closer.c has room for: make room. */
+		if (closer_room() < NOTIFY_FDS_MAX)
+			closer_flush(deadline_now_ms());
+		if (closer_room() < NOTIFY_FDS_MAX) {
+			/* Every closer is stuck on someone's fds: closing the socket would
+			 * release the rest of its queue here, in PID 1. It stays open (shut
+			 * down, one fd) rather than risk that. */
+			s->notifyfd = -1;
+			return;
+		}
+		if (notify_recv(s->notifyfd, &scratch) <= 0)
+			break;
 		for (i = 0; i < scratch.nfds; i++)
 			closer_drop(scratch.fds[i]);
+	}
 	(void)close(s->notifyfd);
 	s->notifyfd = -1;
 }
