@@ -41,6 +41,8 @@ const char opts_usage[] =
 	"  -e, --remap-exit CODE      exit 0 when the app's status is CODE; repeatable\n"
 	"  -g, --process-group        forward signals to the app's whole process group\n"
 	"  -u, --user USER[:GROUP]    run the app as USER (names or ids); needs root\n"
+	"  -n, --instances N|auto     run N instances on the same sockets (default 1;\n"
+	"                             auto: the CPUs this container may use)\n"
 	"Readiness (sd_notify):\n"
 	"      --notify               give the app NOTIFY_SOCKET; log READY=1 and STATUS=\n"
 	"      --watchdog SECS        restart the app if it sends no WATCHDOG=1 for SECS\n"
@@ -62,7 +64,7 @@ enum opt_id {
 	OPT_LISTEN, OPT_BACKLOG, OPT_RESTART, OPT_BACKOFF_MAX, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_STOP_TIMEOUT, OPT_REMAP_EXIT, OPT_PROCESS_GROUP,
 	OPT_USER, OPT_QUIET, OPT_VERBOSE, OPT_NOTIFY, OPT_WATCHDOG, OPT_FDSTORE_MAX,
-	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_HELP, OPT_VERSION,
+	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_INSTANCES, OPT_HELP, OPT_VERSION,
 };
 
 struct opt {
@@ -91,6 +93,7 @@ static const struct opt opt_table[] = {
 	{ OPT_FDSTORE_MAX, 0, "fdstore-max", "TINYHOLD_FDSTORE_MAX", true },
 	{ OPT_RELOAD_SIGNAL, 0, "reload-signal", "TINYHOLD_RELOAD_SIGNAL", true },
 	{ OPT_READY_TIMEOUT, 0, "ready-timeout", "TINYHOLD_READY_TIMEOUT", true },
+	{ OPT_INSTANCES, 'n', "instances", "TINYHOLD_INSTANCES", true },
 	{ OPT_HELP, 'h', "help", NULL, false },
 	{ OPT_VERSION, 'V', "version", NULL, false },
 };
@@ -305,6 +308,16 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 		cfg->reload_signal = sig;
 		return 0;
 	}
+	case OPT_INSTANCES:
+		if (strcmp(value, "auto") == 0) {
+			cfg->instances = 0;
+			return 0;
+		}
+		if (parse_long(value, 1, OPTS_INSTANCES_MAX, &n) < 0)
+			return fail(cfg, "bad %s '%s': expected a number from 1 to %d, or auto",
+				    o->label, value, OPTS_INSTANCES_MAX);
+		cfg->instances = (int)n;
+		return 0;
 	case OPT_USER:
 		if (*value == '\0' || *value == ':' || value[strlen(value) - 1] == ':')
 			return fail(cfg, "bad %s '%s': expected USER[:GROUP]", o->label, value);
@@ -385,6 +398,7 @@ static void config_defaults(struct config *cfg)
 	cfg->restart_window_ms = DEFAULT_RESTART_WINDOW_MS;
 	cfg->stop_timeout_ms = DEFAULT_STOP_TIMEOUT_MS;
 	cfg->ready_timeout_ms = DEFAULT_READY_TIMEOUT_MS;
+	cfg->instances = 1;
 }
 
 /* The options after argv[0], up to the command. Returns the index of the

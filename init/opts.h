@@ -20,6 +20,7 @@ enum opts_result {
 
 #define OPTS_ERROR_MAX 512
 #define REMAP_MAX 256	/* one slot per exit status */
+#define OPTS_INSTANCES_MAX 1024	/* past any core count a container gets; more is a typo */
 
 struct config {
 	struct sockspec *specs;		/* in the order given: the app gets them from fd 3 */
@@ -39,6 +40,7 @@ struct config {
 	long fdstore_max;		/* 0: no fd store */
 	int reload_signal;		/* 0: none; else that signal starts a zero-downtime reload */
 	int64_t ready_timeout_ms;	/* how long a reload waits for READY=1 */
+	int instances;			/* -n: 1..OPTS_INSTANCES_MAX, or 0 for auto (cpus.c) */
 	char **argv;			/* the command: points into the argv given */
 	char error[OPTS_ERROR_MAX];	/* one line, without "tinyhold: " */
 };

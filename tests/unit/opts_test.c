@@ -78,6 +78,7 @@ static void dump(const struct config *cfg, char *buf, size_t len)
 	append(buf, len, " notify=%d watchdog=%lld fdstore_max=%ld reload_signal=%d ready_timeout=%lld",
 	       cfg->notify, (long long)cfg->watchdog_ms, cfg->fdstore_max, cfg->reload_signal,
 	       (long long)cfg->ready_timeout_ms);
+	append(buf, len, " instances=%d", cfg->instances);
 	append(buf, len, " remap=");
 	for (code = 0; code < REMAP_MAX; code++)
 		if (cfg->remap[code]) {
@@ -166,7 +167,7 @@ static void run_case(const struct opts_case *c)
 /* Words for a default config; the command is ./app unless said otherwise. */
 #define DEFAULTS "backlog=-1 restart=on-failure backoff_max=10000 max_restarts=0 " \
 		 "window=60000 stop_timeout=10000 process_group=0 verbosity=0 user=(none) " \
-		 "remap= specs="
+		 "instances=1 remap= specs="
 
 #define TH "tinyhold"
 #define RUN OPTS_RUN
@@ -332,6 +333,26 @@ int main(void)
 		  "bad -u '': expected USER[:GROUP]" },
 		{ "-u :staff", { TH, "-u", ":staff", "./app" }, { NULL }, ERR,
 		  "bad -u ':staff': expected USER[:GROUP]" },
+		/* -n / --instances: 1..1024, or auto (0 here; cpus.c counts at start). */
+		{ "-n 4", { TH, "-n", "4", "./app" }, { NULL }, RUN, "instances=4" },
+		{ "--instances=auto", { TH, "--instances=auto", "./app" }, { NULL }, RUN, "instances=0" },
+		{ "-n1024", { TH, "-n1024", "./app" }, { NULL }, RUN, "instances=1024" },
+		{ "TINYHOLD_INSTANCES=3", { TH, "./app" }, { "TINYHOLD_INSTANCES=3", NULL }, RUN,
+		  "instances=3" },
+		{ "-n wins over TINYHOLD_INSTANCES", { TH, "-n", "2", "./app" },
+		  { "TINYHOLD_INSTANCES=auto", NULL }, RUN, "instances=2" },
+		{ "-n 0", { TH, "-n", "0", "./app" }, { NULL }, ERR,
+		  "bad -n '0': expected a number from 1 to 1024, or auto" },
+		{ "-n -1", { TH, "-n", "-1", "./app" }, { NULL }, ERR,
+		  "bad -n '-1': expected a number from 1 to 1024, or auto" },
+		{ "-n abc", { TH, "-n", "abc", "./app" }, { NULL }, ERR,
+		  "bad -n 'abc': expected a number from 1 to 1024, or auto" },
+		{ "-n 1025", { TH, "-n", "1025", "./app" }, { NULL }, ERR,
+		  "bad -n '1025': expected a number from 1 to 1024, or auto" },
+		{ "-n 99999999999999999999", { TH, "-n", "99999999999999999999", "./app" }, { NULL }, ERR,
+		  "bad -n '99999999999999999999': expected a number from 1 to 1024, or auto" },
+		{ "TINYHOLD_INSTANCES=AUTO", { TH, "./app" }, { "TINYHOLD_INSTANCES=AUTO", NULL }, ERR,
+		  "bad TINYHOLD_INSTANCES 'AUTO': expected a number from 1 to 1024, or auto" },
 		/* Issue 9: an empty GROUP is bad usage (2), not a setup error (125). */
 		{ "-u nobody:", { TH, "-u", "nobody:", "./app" }, { NULL }, ERR,
 		  "bad -u 'nobody:': expected USER[:GROUP]" },
