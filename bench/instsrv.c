@@ -4,6 +4,8 @@
  *
  *   -s MS   sleep this long before it accepts: an app that is slow to start (a JVM, Rails)
  *   -w US   burn this much of its own CPU time per request: a CPU-bound app
+ *   -a N    accept at most N connections per wake-up (default 0: every pending one, the
+ *           usual `while (accept() >= 0)`; 1 is nginx's default, `multi_accept off`)
  *   -t FILE append timestamps (CLOCK_MONOTONIC ns, shared by all processes):
  *               start NS PID INSTANCE      at the top of main()
  *               ready NS PID INSTANCE      just before the first accept()
@@ -147,7 +149,7 @@ static int serve(int fd, struct conn *c, long burn_us)
 
 static void usage(void)
 {
-	fputs("usage: instsrv [-s SLEEP_MS] [-w BURN_US] [-t TIMELOG] [-P PORT]\n", stderr);
+	fputs("usage: instsrv [-s SLEEP_MS] [-w BURN_US] [-a ACCEPTS] [-t TIMELOG] [-P PORT]\n", stderr);
 	exit(2);
 }
 
@@ -156,13 +158,14 @@ int main(int argc, char **argv)
 	struct rlimit no_core = { 0, 0 };
 	struct epoll_event ev[EVENTS_MAX];
 	struct sigaction sa = { .sa_handler = on_stop };	/* no SA_RESTART: epoll_wait returns */
-	long sleep_ms = 0, burn_us = 0;
+	long sleep_ms = 0, burn_us = 0, accepts_max = 0;
 	int port = 8080, lfd, ep, opt;
 
-	while ((opt = getopt(argc, argv, "s:w:t:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:w:a:t:P:")) != -1) {
 		switch (opt) {
 		case 's': sleep_ms = strtol(optarg, NULL, 10); break;
 		case 'w': burn_us = strtol(optarg, NULL, 10); break;
+		case 'a': accepts_max = strtol(optarg, NULL, 10); break;
 		case 't':
 			timelog = open(optarg, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 			break;
@@ -203,8 +206,12 @@ int main(int argc, char **argv)
 			int fd = ev[i].data.fd;
 
 			if (fd == lfd) {
+				long taken = 0;
 				int c;
-				while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+				/* Level-triggered: what is left in the queue wakes us (or another
+				 * instance) again. */
+				while ((accepts_max == 0 || taken++ < accepts_max) &&
+				       (c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 					struct epoll_event cev = { .events = EPOLLIN, .data.fd = c };
 					if (c >= CONN_MAX || (conns[c] = calloc(1, sizeof *conns[c])) == NULL ||
 					    epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev) < 0) {

@@ -379,6 +379,7 @@ SCALE_SETUPS = [
     # (key, server, how, instances)
     ("c-n1", "C (bench/instsrv.c)", "tinyhold `-n 1`", 1),
     ("c-n2", "C (bench/instsrv.c)", "tinyhold `-n 2`", 2),
+    ("c-n2-a1", "C (bench/instsrv.c)", "tinyhold `-n 2`, one accept() per wake-up (`-a 1`)", 2),
     ("node-n1", "Node.js `http` (bench/instsrv.js)", "tinyhold `-n 1`", 1),
     ("node-n2", "Node.js `http` (bench/instsrv.js)", "tinyhold `-n 2`", 2),
     ("node-cluster", "Node.js `http` (bench/instsrv.js)", "Node `cluster`, 2 workers (bench/cluster.js)", 2),
@@ -559,7 +560,7 @@ def instances_section(w, level="##"):
     for key, server, how, n in SCALE_SETUPS:
         runs = runs_of(f"scale-{key}", "txt")
         if not runs:
-            if key.endswith("-n2"):
+            if "-n2" in key:
                 why = read(os.path.join(INST, "scale-n2.skipped")).strip()
             elif key == "node-pm2":
                 why = read(os.path.join(INST, "scale-pm2.skipped")).strip()
@@ -581,8 +582,8 @@ def instances_section(w, level="##"):
             shares.append(ns)
             if mm is not None:
                 ratios.append(mm)
-        fig[key] = {"rps": rps, "by_round": [wrk_figures(p)[0] for p in runs]}
         mm = med(ratios)
+        fig[key] = {"rps": rps, "by_round": [wrk_figures(p)[0] for p in runs], "maxmin": mm}
         rows.append([server, how, f"{med(rps):,.0f}" if rps else "–",
                      f"{min(rps):,.0f} … {max(rps):,.0f}" if rps else "–",
                      f(med(p99) / 1000 if p99 else None, 1),
@@ -603,13 +604,14 @@ def instances_section(w, level="##"):
 
     lines = []
     for a, b, what in (("c-n2", "c-n1", "C: `-n 2` / `-n 1`"),
+                       ("c-n2-a1", "c-n1", "C, one accept() per wake-up: `-n 2` / `-n 1`"),
                        ("node-n2", "node-n1", "Node.js: `-n 2` / `-n 1`"),
                        ("node-cluster", "node-n1", "Node.js: `cluster` (2 workers) / tinyhold `-n 1`"),
                        ("node-pm2", "node-n1", "Node.js: `pm2-runtime -i 2` / tinyhold `-n 1`"),
                        ("node-n2", "node-cluster", "Node.js: tinyhold `-n 2` / `cluster`"),
                        ("node-n2", "node-pm2", "Node.js: tinyhold `-n 2` / pm2")):
         x = ratio(a, b)
-        if x is None and (a.endswith("-n2") and not have_n):
+        if x is None and ("-n2" in a and not have_n):
             lines.append([what, NA])
         else:
             lines.append([what, f(x, 2)])
@@ -623,20 +625,40 @@ def instances_section(w, level="##"):
         x = ratio("node-n2", other)
         goals.append((f"Node.js: `-n 2` at least as fast as {other.split('-')[1]}",
                       NA if x is None else f"{x:.2f}×", x is not None and x >= 1.0))
-    w("How the work is shared. With tinyhold, every instance waits on the same listening socket "
-      "(the same file description, held by tinyhold), and the kernel hands each new connection to "
-      "whichever instance accepts it first: a process blocked in `accept()` is woken last-in, "
-      "first-out (the accept queue's waiters are exclusive and LIFO), and with epoll all waiters "
-      "wake and race. A busy instance is not waiting, so the idle one gets the connection, which "
-      "balances CPU-bound work; a lightly loaded one can see one instance take most connections. "
-      "The counts above are per connection here (wrk keeps its connections open), so a few "
-      "connections decide the split. Node's `cluster` module accepts in the primary and hands the "
-      "connections to the workers round-robin (its default, SCHED_RR, on Linux: chosen because "
-      "the kernel's choice was uneven), at the cost of every connection passing through the "
-      "primary; pm2's cluster mode is that same module. What an app can do if its instances must "
-      "share evenly: open its own `SO_REUSEPORT` listeners (a hash of the connection spreads them, "
-      "but a listener that dies takes its queue with it), or close keep-alive connections after "
-      "some requests so that they are dealt again.")
+    def mm_of(key):
+        x = fig.get(key, {}).get("maxmin")
+        return None if x is None else ("∞ (one instance got every connection)" if x == float("inf")
+                                       else f"{x:.2f}")
+
+    seen = [f"{label}: {mm_of(key)}" for key, label in
+            (("c-n2", "C, draining the queue at each wake-up"),
+             ("c-n2-a1", "C, one accept() per wake-up"),
+             ("node-n2", "Node.js"),
+             ("node-cluster", "Node `cluster`"),
+             ("node-pm2", "pm2")) if mm_of(key) is not None]
+    w("How the work is shared. Under tinyhold the instances wait on one listening socket (one "
+      "file description, held by tinyhold) and each new connection goes to whichever instance "
+      "takes it from the one accept queue first. The kernel chooses the waiter: epoll wakes the "
+      "process that most recently went back to waiting first (last in, first out), so an "
+      "instance that keeps up keeps getting the connections, and an idle-looking one may get "
+      "none; a server that drains the whole queue at each wake-up (`while (accept() >= 0)`) "
+      "takes a burst of connections for itself. wrk opens its "
+      f"{meta.get('scale_conns', '?')} keep-alive connections at once and keeps them, so the "
+      "split is decided in its first milliseconds and holds for the run. Node's `cluster` module "
+      "accepts in the primary and deals the connections to the workers round-robin (its default "
+      "on Linux, SCHED_RR, chosen because the kernel's choice was uneven), at the cost of every "
+      "connection passing through the primary; pm2's cluster mode is that module.")
+    w("")
+    if seen:
+        w("Seen in this run, max/min of the requests per instance (median of the rounds): "
+          + "; ".join(seen) + ".")
+        w("")
+    w("What an app can do if its instances must share evenly: accept one connection per wake-up "
+      "(nginx's default, `multi_accept off`; bench/instsrv.c `-a 1`), so the next one wakes "
+      "another instance; close keep-alive connections now and then (a request count or an idle "
+      "timeout) so that they are dealt again; or open its own `SO_REUSEPORT` listeners, which "
+      "spread connections by a hash but keep a separate queue per process, which dies with it "
+      "(what tinyhold's shared queue is there to avoid).")
     w("")
 
     # 8c. idle

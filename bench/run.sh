@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 R=$ROOT/bench/results
 B=$R/bin
-TH=$ROOT/tinyhold
+TH=${BENCH_TINYHOLD:-$ROOT/tinyhold}	# BENCH_TINYHOLD: another build to measure
 
 # ---- knobs: each number bounds the run ------------------------------------------
 STORM_SECS=3		# one crash-storm run
@@ -535,6 +535,11 @@ instances() {
 				# shellcheck disable=SC2086
 				inst_scale_run c-n2 "$r" 2 -- "$TH" -q $opts2 -p 127.0.0.1:@P@ -- \
 					"$B/instsrv" -w "$BURN_US" -t "$R/inst/scale-c-n2-$r.times"
+				# The same, accepting one connection per wake-up: the other instance
+				# gets the next one even when connections come in a burst.
+				# shellcheck disable=SC2086
+				inst_scale_run c-n2-a1 "$r" 2 -- "$TH" -q $opts2 -p 127.0.0.1:@P@ -- \
+					"$B/instsrv" -a 1 -w "$BURN_US" -t "$R/inst/scale-c-n2-a1-$r.times"
 			fi
 			[ -n "$node" ] || continue
 			# shellcheck disable=SC2086
