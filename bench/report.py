@@ -583,15 +583,21 @@ def instances_section(w, level="##"):
             if mm is not None:
                 ratios.append(mm)
         mm = med(ratios)
-        fig[key] = {"rps": rps, "by_round": [wrk_figures(p)[0] for p in runs], "maxmin": mm}
+        worst = max(ratios) if ratios else None
+        fig[key] = {"rps": rps, "by_round": [wrk_figures(p)[0] for p in runs], "maxmin": mm,
+                    "idle_rounds": sum(1 for x in ratios if x == float("inf")),
+                    "rounds": len(ratios)}
+
+        def mmf(x):
+            return "∞" if x == float("inf") else f(x, 2)
         rows.append([server, how, f"{med(rps):,.0f}" if rps else "–",
                      f"{min(rps):,.0f} … {max(rps):,.0f}" if rps else "–",
                      f(med(p99) / 1000 if p99 else None, 1),
                      "; ".join(" / ".join(str(x) for x in s) for s in shares),
-                     ("∞" if mm == float("inf") else f(mm, 2)) if n > 1 else "",
+                     f"{mmf(mm)} ({mmf(worst)})" if n > 1 and ratios else "",
                      f(errs)])
     w(table(["server", "how", "median requests/s", "rounds' range", "p99 ms",
-             "requests per instance, each round", "max/min", "non-2xx"], rows,
+             "requests per instance, each round", "max/min, median (worst)", "non-2xx"], rows,
             ["l", "l", "r", "r", "r", "l", "r", "r"]))
     w("")
 
@@ -626,9 +632,15 @@ def instances_section(w, level="##"):
         goals.append((f"Node.js: `-n 2` at least as fast as {other.split('-')[1]}",
                       NA if x is None else f"{x:.2f}×", x is not None and x >= 1.0))
     def mm_of(key):
-        x = fig.get(key, {}).get("maxmin")
-        return None if x is None else ("∞ (one instance got every connection)" if x == float("inf")
-                                       else f"{x:.2f}")
+        d = fig.get(key, {})
+        x = d.get("maxmin")
+        if x is None:
+            return None
+        text = "∞" if x == float("inf") else f"{x:.2f}"
+        if d["idle_rounds"]:
+            text += (f", one instance served nothing in {d['idle_rounds']} of the "
+                     f"{d['rounds']} rounds")
+        return text
 
     seen = [f"{label}: {mm_of(key)}" for key, label in
             (("c-n2", "C, draining the queue at each wake-up"),
@@ -640,9 +652,9 @@ def instances_section(w, level="##"):
       "file description, held by tinyhold) and each new connection goes to whichever instance "
       "takes it from the one accept queue first. The kernel chooses the waiter: epoll wakes the "
       "process that most recently went back to waiting first (last in, first out), so an "
-      "instance that keeps up keeps getting the connections, and an idle-looking one may get "
-      "none; a server that drains the whole queue at each wake-up (`while (accept() >= 0)`) "
-      "takes a burst of connections for itself. wrk opens its "
+      "instance that keeps up keeps getting the connections, and one that is not on a CPU at "
+      "that moment may get none; a server that drains the whole queue at each wake-up "
+      "(`while (accept() >= 0)`) can take a whole burst for itself. wrk opens its "
       f"{meta.get('scale_conns', '?')} keep-alive connections at once and keeps them, so the "
       "split is decided in its first milliseconds and holds for the run. Node's `cluster` module "
       "accepts in the primary and deals the connections to the workers round-robin (its default "
@@ -654,8 +666,10 @@ def instances_section(w, level="##"):
           + "; ".join(seen) + ".")
         w("")
     w("What an app can do if its instances must share evenly: accept one connection per wake-up "
-      "(nginx's default, `multi_accept off`; bench/instsrv.c `-a 1`), so the next one wakes "
-      "another instance; close keep-alive connections now and then (a request count or an idle "
+      "(nginx's default, `multi_accept off`; bench/instsrv.c `-a 1`), which gives another "
+      "instance a chance at the next one but no guarantee (compare the two C rows: the instance "
+      "that is running when the burst comes can still take it all, one at a time); close "
+      "keep-alive connections now and then (a request count or an idle "
       "timeout) so that they are dealt again; or open its own `SO_REUSEPORT` listeners, which "
       "spread connections by a hash but keep a separate queue per process, which dies with it "
       "(what tinyhold's shared queue is there to avoid).")
