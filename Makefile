@@ -218,10 +218,18 @@ test-fresh:
 # as root (network and pid namespaces). Output: bench/results/ (raw), bench/results.md
 # and bench/crash-storm.svg (committed). The peers are built with our own size flags.
 BENCH_BINS = $(patsubst bench/%.c,bench/results/bin/%,$(wildcard bench/*.c))
-.PHONY: bench bench-run
+.PHONY: bench bench-run bench-instances bench-instances-run
 bench:
 	bench/setup.sh
 	@$(MAKE) --no-print-directory bench-run
+
+# Only the instances part (issue 10: -n): about 2 minutes, into bench/results/instances.md.
+bench-instances:
+	bench/setup.sh instances
+	@$(MAKE) --no-print-directory bench-instances-run
+
+bench-instances-run: tinyhold $(BENCH_BINS)
+	bench/run.sh instances
 
 bench-run: tinyhold bench/results/tinyhold.unstripped $(BENCH_BINS)
 	PEER_CC='$(CC)' PEER_CFLAGS='$(filter -O%,$(CFLAGS)) $(HARDEN) $(SMALL)' \

@@ -121,10 +121,10 @@ def parse_times(path):
             "bindfails": bindfails, "crashes": crashes}
 
 
-def storm():
+def storm(where="storm", setups=STORM_SETUPS):
     res = {}
-    for key, _ in STORM_SETUPS:
-        runs = sorted(p for p in glob.glob(os.path.join(R, "storm", f"{key}-*.summary"))
+    for key, _ in setups:
+        runs = sorted(p for p in glob.glob(os.path.join(R, where, f"{key}-*.summary"))
                       if re.fullmatch(re.escape(key) + r"-\d+\.summary", os.path.basename(p)))
         if not runs:
             continue
@@ -370,6 +370,396 @@ def tw():
             if d:
                 cases.setdefault(name, []).append((d, t))
     return tab, pile, cases
+
+
+# ---- 8. instances (tinyhold -n, issue 10) ---------------------------------------------
+INST = os.path.join(R, "inst")
+NA = "not available in this build"
+SCALE_SETUPS = [
+    # (key, server, how, instances)
+    ("c-n1", "C (bench/instsrv.c)", "tinyhold `-n 1`", 1),
+    ("c-n2", "C (bench/instsrv.c)", "tinyhold `-n 2`", 2),
+    ("c-n2-a1", "C (bench/instsrv.c)", "tinyhold `-n 2`, one accept() per wake-up (`-a 1`)", 2),
+    ("node-n1", "Node.js `http` (bench/instsrv.js)", "tinyhold `-n 1`", 1),
+    ("node-n2", "Node.js `http` (bench/instsrv.js)", "tinyhold `-n 2`", 2),
+    ("node-cluster", "Node.js `http` (bench/instsrv.js)", "Node `cluster`, 2 workers (bench/cluster.js)", 2),
+    ("node-pm2", "Node.js `http` (bench/instsrv.js)", "`pm2-runtime -i 2` (cluster mode)", 2),
+]
+
+
+def runs_of(prefix, ext):
+    """bench/results/inst/PREFIX-ROUND.EXT, by round."""
+    out = []
+    for p in glob.glob(os.path.join(INST, f"{prefix}-*.{ext}")):
+        m = re.fullmatch(re.escape(prefix) + r"-(\d+)\." + re.escape(ext), os.path.basename(p))
+        if m:
+            out.append((int(m.group(1)), p))
+    return [p for _, p in sorted(out)]
+
+
+def inst_times(path):
+    """ready and count lines of the servers: (ready [(ns, pid, instance)], counts [(pid, instance, n)])."""
+    ready, counts = [], []
+    for line in read(path).splitlines():
+        p = line.split()
+        if len(p) >= 4 and p[0] == "ready":
+            ready.append((int(p[1]), int(p[2]), p[3]))
+        elif len(p) >= 5 and p[0] == "count":
+            counts.append((int(p[2]), p[3], int(p[4])))
+    return ready, counts
+
+
+def gap_run(summary_path):
+    """One serving-gap run: the client's record around the kill."""
+    d = kv(read(summary_path))
+    if "requests" not in d:
+        return None
+    base = summary_path[: -len(".summary")]
+    kill_us = float(d.get("kill_us", 0) or 0)
+    start_ns = int(d.get("start_ns", 0) or 0)
+    steady, lat_all = [], []
+    in_flight_reset = other_reset = 0
+    last_ok_end = None
+    gap = 0.0
+    for r in tsv(base + ".tsv"):
+        try:
+            st, lat = float(r["start_us"]), float(r["latency_us"])
+        except (ValueError, TypeError, KeyError):
+            continue
+        end = st + lat
+        lat_all.append(lat)
+        if r["outcome"] == "ok":
+            # Steady state: after a 0.2 s warm-up, replies that ended before the kill.
+            if st >= 200000 and end < kill_us:
+                steady.append(lat)
+            if last_ok_end is not None:
+                gap = max(gap, end - last_ok_end)
+            last_ok_end = end
+        elif r["outcome"] == "reset":
+            if st <= kill_us <= end:
+                in_flight_reset += 1
+            else:
+                other_reset += 1
+    ready, _ = inst_times(base + ".times")
+    kill_ns = start_ns + kill_us * 1000
+    back = [t for t, _, _ in ready if t > kill_ns]
+    p99 = pct(steady, 99)
+    longest = max(lat_all) if lat_all else None
+    return {"requests": int(d["requests"]), "ok": int(d["ok"]), "refused": int(d["refused"]),
+            "reset": int(d["reset"]), "other": int(d["other"]), "in_flight_reset": in_flight_reset,
+            "other_reset": other_reset, "p99_ms": p99 / 1000 if p99 is not None else None,
+            "longest_ms": longest / 1000 if longest is not None else None, "gap_ms": gap / 1000,
+            "killed": d.get("killed_pid", "0") not in ("", "0"),
+            "back_ms": (min(back) - kill_ns) / 1e6 if back else None}
+
+
+def wrk_figures(path):
+    t = read(path)
+    m = re.search(r"Requests/sec:\s+([\d.]+)", t)
+    rps = float(m.group(1)) if m else None
+    m = re.search(r"^\s+99%\s+(\S+)", t, re.M)
+    p99 = to_us(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+    bad = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: (.*)", t)
+    return rps, p99, bad, (m.group(1).strip() if m else "")
+
+
+def share(counts):
+    """Requests per instance of one run, most first, and max/min."""
+    ns = sorted((n for _, _, n in counts), reverse=True)
+    if len(ns) < 2:
+        return ns, None
+    return ns, (ns[0] / ns[-1] if ns[-1] else float("inf"))
+
+
+def instances_section(w, level="##"):
+    meta = kv(read(os.path.join(INST, "meta.env")))
+    if not meta:
+        w(f"{level} 8. Instances (`-n`)")
+        w("")
+        w("Not run: no bench/results/inst/meta.env (`bench/run.sh instances`).")
+        w("")
+        return
+    have_n = meta.get("have_n") == "1"
+    goals = []
+    w(f"{level} 8. Instances (`-n`, issue 10)")
+    w("")
+    w(f"Measured on {meta.get('date', '?')} from `{meta.get('git', '?')}` ({meta.get('tinyhold', '?')}), "
+      f"load {meta.get('load', '?')} on {meta.get('cores', '?')} cores; Node.js "
+      f"{meta.get('node') or '–'}, pm2 {meta.get('pm2') or '–'}, wrk {meta.get('wrk') or '–'}; "
+      f"{meta.get('secs', '?')} s. `bench/run.sh instances` runs this part alone (into "
+      "bench/results/instances.md).")
+    if not have_n:
+        w("")
+        w(f"**This tinyhold has no `-n`** (`tinyhold -n 2 -- true`: unknown option): the `-n 1` rows "
+          f"ran tinyhold without `-n`, which is one instance, and the `-n 2` and "
+          f"`-n {meta.get('idle_n', '4')}` rows are {NA}.")
+    w("")
+
+    # 8a. serving gap
+    w(f"{level}# 8a. Serving gap when one instance crashes")
+    w("")
+    w(f"bench/instsrv.c sleeps {meta.get('gap_sleep_ms', '?')} ms before its first `accept()` (an app "
+      "slow to start) and answers `GET /` with its `X-Pid`. bench/gapcli.c sends requests back to "
+      f"back for {meta.get('gap_secs', '?')} s, one connection each (`HTTP/1.0`, read to EOF), and "
+      f"records every one; at {meta.get('gap_kill_at', '?')} s a second thread SIGKILLs the instance "
+      "that answered the latest reply (one of tinyhold's children). *Steady p99*: requests that "
+      "ended before the kill, after 0.2 s. *Longest wait*: the longest any request took, from "
+      "connect() to the end of the reply. *Reset in flight*: resets of requests under way at the "
+      "kill (accepted by the killed instance). *Back*: from the kill to the replacement's ready "
+      f"stamp. {meta.get('gap_rounds', '?')} rounds, `-n 1` and `-n 2` alternating.")
+    w("")
+    rows = []
+    for n in (1, 2):
+        runs = runs_of(f"gap-n{n}", "summary")
+        if not runs:
+            why = read(os.path.join(INST, f"gap-n{n}-1.skipped")).strip() or "not run"
+            rows.append([f"`-n {n}`", why] + [""] * 8)
+            continue
+        for i, p in enumerate(runs, 1):
+            g = gap_run(p)
+            if g is None:
+                rows.append([f"`-n {n}`", f"round {i}: no figures"] + [""] * 8)
+                continue
+            rows.append([f"`-n {n}`, round {i}", f(g["requests"]), f(g["p99_ms"], 2), f(g["longest_ms"], 1),
+                         f(g["gap_ms"], 1), f(g["refused"]), f(g["in_flight_reset"]),
+                         f(g["other_reset"]), f(g["other"]), f(g["back_ms"], 0)])
+            if n == 2 and g["p99_ms"] is not None:
+                ok = (g["longest_ms"] <= g["p99_ms"] + 10 and g["refused"] == 0
+                      and g["other_reset"] == 0 and g["other"] == 0 and g["killed"])
+                goals.append((f"`-n 2`, round {i}: longest wait ≤ steady p99 + 10 ms, 0 refused, "
+                              "0 reset but those in flight",
+                              f"{g['longest_ms']:.1f} ms vs {g['p99_ms']:.2f} + 10 ms; refused "
+                              f"{g['refused']}, reset {g['in_flight_reset']} in flight + "
+                              f"{g['other_reset']} other", ok))
+    if not have_n:
+        goals.append(("`-n 2`: longest wait ≤ steady p99 + 10 ms, 0 refused, 0 reset but those in "
+                      "flight", NA, False))
+    w(table(["setup", "requests", "steady p99 ms", "longest wait ms", "longest gap between replies ms",
+             "refused", "reset in flight", "reset other", "unanswered", "back ms"], rows))
+    w("")
+    w("With one instance, every request that comes after the kill waits in the held socket's "
+      "backlog until the replacement has started: the longest wait is the app's start-up. With two, "
+      "the other instance keeps accepting from the same queue.")
+    w("")
+
+    # 8b. scaling
+    w(f"{level}# 8b. Scaling a CPU-bound single-threaded server")
+    w("")
+    w(f"Each request burns {meta.get('burn_us', '?')} µs of the server's own CPU time (a loop on "
+      "`CLOCK_THREAD_CPUTIME_ID` in C, on `process.cpuUsage()` in Node.js), so one process "
+      f"tops out near {1e6 / float(meta.get('burn_us') or 1000):,.0f} requests/s. "
+      f"`wrk -t1 -c{meta.get('scale_conns', '?')} -d{meta.get('scale_secs', '?')}s` on the same "
+      f"{meta.get('cores', '?')} cores; {meta.get('scale_rounds', '?')} rounds, every setup once per "
+      "round. *Per instance*: the requests each process answered (its own count, written on "
+      "SIGTERM/SIGINT), most first, in each round; max/min is their median over the rounds.")
+    w("")
+    fig = {}
+    rows = []
+    for key, server, how, n in SCALE_SETUPS:
+        runs = runs_of(f"scale-{key}", "txt")
+        if not runs:
+            if "-n2" in key:
+                why = read(os.path.join(INST, "scale-n2.skipped")).strip()
+            elif key == "node-pm2":
+                why = read(os.path.join(INST, "scale-pm2.skipped")).strip()
+            else:
+                why = ""
+            why = why or read(os.path.join(INST, "scale-node.skipped")).strip() or \
+                read(os.path.join(INST, "scale.skipped")).strip() or "not run"
+            rows.append([server, how, why, "", "", "", "", ""])
+            continue
+        rps, p99, shares, ratios, errs = [], [], [], [], 0
+        for p in runs:
+            r, q, bad, sock = wrk_figures(p)
+            if r is not None:
+                rps.append(r)
+            if q is not None:
+                p99.append(q)
+            errs += bad
+            ns, mm = share(inst_times(p[: -len(".txt")] + ".times")[1])
+            shares.append(ns)
+            if mm is not None:
+                ratios.append(mm)
+        mm = med(ratios)
+        worst = max(ratios) if ratios else None
+        fig[key] = {"rps": rps, "by_round": [wrk_figures(p)[0] for p in runs], "maxmin": mm,
+                    "idle_rounds": sum(1 for x in ratios if x == float("inf")),
+                    "rounds": len(ratios)}
+
+        def mmf(x):
+            return "∞" if x == float("inf") else f(x, 2)
+        rows.append([server, how, f"{med(rps):,.0f}" if rps else "–",
+                     f"{min(rps):,.0f} … {max(rps):,.0f}" if rps else "–",
+                     f(med(p99) / 1000 if p99 else None, 1),
+                     "; ".join(" / ".join(str(x) for x in s) for s in shares),
+                     f"{mmf(mm)} ({mmf(worst)})" if n > 1 and ratios else "",
+                     f(errs)])
+    w(table(["server", "how", "median requests/s", "rounds' range", "p99 ms",
+             "requests per instance, each round", "max/min, median (worst)", "non-2xx"], rows,
+            ["l", "l", "r", "r", "r", "l", "r", "r"]))
+    w("")
+
+    def ratio(a, b):
+        """Median over rounds of a/b, the same round's runs side by side."""
+        if a not in fig or b not in fig:
+            return None
+        pairs = [x / y for x, y in zip(fig[a]["by_round"], fig[b]["by_round"]) if x and y]
+        return med(pairs)
+
+    lines = []
+    for a, b, what in (("c-n2", "c-n1", "C: `-n 2` / `-n 1`"),
+                       ("c-n2-a1", "c-n1", "C, one accept() per wake-up: `-n 2` / `-n 1`"),
+                       ("node-n2", "node-n1", "Node.js: `-n 2` / `-n 1`"),
+                       ("node-cluster", "node-n1", "Node.js: `cluster` (2 workers) / tinyhold `-n 1`"),
+                       ("node-pm2", "node-n1", "Node.js: `pm2-runtime -i 2` / tinyhold `-n 1`"),
+                       ("node-n2", "node-cluster", "Node.js: tinyhold `-n 2` / `cluster`"),
+                       ("node-n2", "node-pm2", "Node.js: tinyhold `-n 2` / pm2")):
+        x = ratio(a, b)
+        if x is None and ("-n2" in a and not have_n):
+            lines.append([what, NA])
+        else:
+            lines.append([what, f(x, 2)])
+    w(table(["ratio (median of the rounds' ratios)", ""], lines, ["l", "r"]))
+    w("")
+    for a, b, goal in (("c-n2", "c-n1", 1.7), ("node-n2", "node-n1", 1.7)):
+        x = ratio(a, b)
+        goals.append((f"{'C' if a.startswith('c') else 'Node.js'}: `-n 2` ≥ {goal}× `-n 1`", NA if x is None else f"{x:.2f}×",
+                      x is not None and x >= goal))
+    for other in ("node-cluster", "node-pm2"):
+        x = ratio("node-n2", other)
+        goals.append((f"Node.js: `-n 2` at least as fast as {other.split('-')[1]}",
+                      NA if x is None else f"{x:.2f}×", x is not None and x >= 1.0))
+    def mm_of(key):
+        d = fig.get(key, {})
+        x = d.get("maxmin")
+        if x is None:
+            return None
+        text = "∞" if x == float("inf") else f"{x:.2f}"
+        if d["idle_rounds"]:
+            text += (f", one instance served nothing in {d['idle_rounds']} of the "
+                     f"{d['rounds']} rounds")
+        return text
+
+    seen = [f"{label}: {mm_of(key)}" for key, label in
+            (("c-n2", "C, draining the queue at each wake-up"),
+             ("c-n2-a1", "C, one accept() per wake-up"),
+             ("node-n2", "Node.js"),
+             ("node-cluster", "Node `cluster`"),
+             ("node-pm2", "pm2")) if mm_of(key) is not None]
+    w("How the work is shared. Under tinyhold the instances wait on one listening socket (one "
+      "file description, held by tinyhold) and each new connection goes to whichever instance "
+      "takes it from the one accept queue first. The kernel chooses the waiter: epoll wakes the "
+      "process that most recently went back to waiting first (last in, first out), so an "
+      "instance that keeps up keeps getting the connections, and one that is not on a CPU at "
+      "that moment may get none; a server that drains the whole queue at each wake-up "
+      "(`while (accept() >= 0)`) can take a whole burst for itself. wrk opens its "
+      f"{meta.get('scale_conns', '?')} keep-alive connections at once and keeps them, so the "
+      "split is decided in its first milliseconds and holds for the run. Node's `cluster` module "
+      "accepts in the primary and deals the connections to the workers round-robin (its default "
+      "on Linux, SCHED_RR, chosen because the kernel's choice was uneven), at the cost of every "
+      "connection passing through the primary; pm2's cluster mode is that module.")
+    w("")
+    if seen:
+        w("Seen in this run, max/min of the requests per instance (median of the rounds): "
+          + "; ".join(seen) + ".")
+        w("")
+    w("What an app can do if its instances must share evenly: accept one connection per wake-up "
+      "(nginx's default, `multi_accept off`; bench/instsrv.c `-a 1`), which gives another "
+      "instance a chance at the next one but no guarantee (compare the two C rows: the instance "
+      "that is running when the burst comes can still take it all, one at a time); close "
+      "keep-alive connections now and then (a request count or an idle "
+      "timeout) so that they are dealt again; or open its own `SO_REUSEPORT` listeners, which "
+      "spread connections by a hash but keep a separate queue per process, which dies with it "
+      "(what tinyhold's shared queue is there to avoid).")
+    w("")
+
+    # 8c. idle
+    w(f"{level}# 8c. Idle wake-ups")
+    w("")
+    w(f"As section 3 (PID 1 of a pid namespace, `/bin/sleep` as the app, holding a socket): "
+      f"context switches of tinyhold over {meta.get('idle_secs', '?')} s.")
+    w("")
+    rows = []
+    for r in tsv(os.path.join(INST, "idle.tsv")):
+        try:
+            dv = int(r["vol1"]) - int(r["vol0"])
+            dn = int(r["nonvol1"]) - int(r["nonvol0"])
+        except (ValueError, TypeError, KeyError):
+            rows.append([r.get("init", "?"), "–", "–", "–"])
+            continue
+        rows.append([r["init"], f(dv), f(dn), f(int(r["vmhwm_kb"] or 0), unit=" kB")])
+        if "-n" in r["init"] and not r["init"].endswith("no -n)") and r["init"] != "tinyhold -n 1":
+            goals.append((f"0 idle wake-ups with {r['init']}", f(dv + dn), dv + dn == 0))
+    if not have_n:
+        rows.append([f"tinyhold -n {meta.get('idle_n', '4')}", NA, "", ""])
+        goals.append((f"0 idle wake-ups with tinyhold -n {meta.get('idle_n', '4')}", NA, False))
+    w(table(["init", "voluntary switches", "involuntary", "peak RSS"], rows))
+    w("")
+
+    # 8d. crash -> accepting
+    w(f"{level}# 8d. Crash → accepting again, `-n 1` against the bare holder")
+    w("")
+    w(f"Section 1's crash storm (stormsrv aborts on its {meta.get('storm_k', '?')}th connection), "
+      f"{meta.get('storm_rounds', '?')} interleaved rounds of {meta.get('storm_secs', '?')} s: "
+      "tinyhold `--backoff-max 0` with one instance, and the bare holder (bind once, "
+      "fork/exec/waitpid).")
+    w("")
+    setups = [("tinyhold-n1", "tinyhold `-n 1 --backoff-max 0`" if have_n else
+               "tinyhold `--backoff-max 0` (one instance: no `-n`)"),
+              ("floor", "(ref) bare holder")]
+    st = storm(os.path.join("inst", "storm"), setups)
+    rows = []
+    for key, label in setups:
+        a = st.get(key)
+        if a is None:
+            rows.append([label, "not run", "", "", "", ""])
+            continue
+        cpu = (a["cpu_ms"] * 1000 / a["crashes"]) if a["crashes"] and a["cpu_known"] else None
+        rows.append([label, f(a["crashes"]), f(a["refused"]), f(med(a["lat"]), 3),
+                     f(pct(a["lat"], 99), 2), f(cpu, 0)])
+    w(table(["setup", "crashes", "refused", "crash→ready median ms", "p99 ms",
+             "holder CPU µs/restart"], rows))
+    w("")
+    t1, fl = st.get("tinyhold-n1"), st.get("floor")
+    if t1 and fl and t1["lat"] and fl["lat"]:
+        x = med(t1["lat"]) / med(fl["lat"])
+        w(f"Ratio of the medians, tinyhold / bare holder: **{x:.2f}** "
+          f"({(med(t1['lat']) - med(fl['lat'])) * 1000:+.0f} µs). The bare holder only forks, "
+          "execs and waits; tinyhold also resets the signal mask and dispositions, names the "
+          "sockets and learns the exec's outcome, so on a sub-millisecond restart a few tens of "
+          "µs are a large fraction.")
+        w("")
+        goals.append(("crash→ready with `-n 1` within 1.1× the bare holder", f"{x:.2f}×", x <= 1.1))
+
+    w(f"{level}# 8e. Goals of issue 10")
+    w("")
+    w(table(["goal", "measured", ""], [[g, m, "met" if ok else ("–" if m == NA else "**missed**")]
+                                      for g, m, ok in goals], ["l", "l", "l"]))
+    w("")
+    w("```")
+    w("bench/run.sh instances   # this part alone, as root; or make bench-instances")
+    for p in sorted(glob.glob(os.path.join(INST, "*-1.cmd")) +
+                    glob.glob(os.path.join(INST, "storm", "*-1.cmd"))):
+        w(read(p).strip().replace(R, "bench/results").replace(os.path.dirname(HERE) + "/", "")
+          .replace("@P@", "PORT").replace("@T@", "TIMES"))
+    w(f"wrk -t1 -c{meta.get('scale_conns', '?')} -d{meta.get('scale_secs', '?')}s --latency "
+      "http://127.0.0.1:PORT/")
+    w("```")
+    w("")
+
+
+def instances_only():
+    """bench/run.sh instances: this part alone, into bench/results/instances.md."""
+    md = ["# tinyhold benchmarks: instances", "",
+          "Made by `bench/run.sh instances`; benchmarks report, they do not assert: compare "
+          "figures within one table, measured side by side in one run.", ""]
+    instances_section(md.append)
+    out = os.path.join(R, "instances.md")
+    with open(out, "w") as fh:
+        fh.write("\n".join(md))
+    print(f"report: {out}")
 
 
 # ---- the report ----------------------------------------------------------------------
@@ -719,6 +1109,9 @@ def main():
           "namespace.")
         w("")
 
+    # 8
+    instances_section(w)
+
     # targets
     w("## Targets of issue 5")
     w("")
@@ -748,4 +1141,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["instances"]:
+        instances_only()
+    else:
+        main()

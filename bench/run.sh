@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 R=$ROOT/bench/results
 B=$R/bin
-TH=$ROOT/tinyhold
+TH=${BENCH_TINYHOLD:-$ROOT/tinyhold}	# BENCH_TINYHOLD: another build to measure
 
 # ---- knobs: each number bounds the run ------------------------------------------
 STORM_SECS=3		# one crash-storm run
@@ -93,9 +93,9 @@ meta() {
 STORM_PORT=10000
 # storm_run NAME ROUND -- command (the token @T@ becomes the timestamp file, @P@ the port);
 # with STORM_PREPARE=function, that function writes what the command reads: "$1" the base
-# of the run's files, "$2" the port.
+# of the run's files, "$2" the port. STORM_DIR: the directory under bench/results (storm).
 storm_run() {
-	local name=$1 base=$R/storm/$1-$2 pid c0 c1 args=() a
+	local name=$1 base=$R/${STORM_DIR:-storm}/$1-$2 pid c0 c1 args=() a
 	shift 3
 	STORM_PORT=$((STORM_PORT + 1))	# a fresh port: no TIME_WAIT of an earlier run on it
 	: >"$base.times"
@@ -226,22 +226,25 @@ status_field() {
 	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$2/status" 2>/dev/null
 }
 
+# idle [SOURCE OUT.tsv]: the inits of SOURCE (a function printing label|binary|options;
+# default: inits, into idle.tsv), all at once, each with a sleeping app.
 idle() {
-	local label bin upid ipid i n=0 pids=() labels=() f=$R/idle.tsv
-	log "idle cost: every init as PID 1 with a sleeping app, ${IDLE_SECS}s"
+	local src=${1:-inits} f=${2:-$R/idle.tsv} label bin opts upid ipid i n=0 pids=() labels=()
+	log "idle cost: every init as PID 1 with a sleeping app, ${IDLE_SECS}s ($src)"
 	printf 'init\tvol0\tnonvol0\tvol1\tnonvol1\tvmhwm_kb\tvmrss_kb\trssfile_kb\trssanon_kb\n' >"$f"
-	while IFS='|' read -r label bin; do
+	while IFS='|' read -r label bin opts; do
 		n=$((n + 1))
 		if [ "$bin" = "$TH" ]; then
-			# tinyhold as it is used: holding a socket.
-			unshare --pid --fork --mount-proc "$bin" -p "127.0.0.1:$((12000 + n))" -- \
+			# tinyhold as it is used: holding a socket. $opts: a few words, split on purpose.
+			# shellcheck disable=SC2086
+			unshare --pid --fork --mount-proc "$bin" $opts -p "127.0.0.1:$((12000 + n))" -- \
 				/bin/sleep $((IDLE_SECS + 30)) >/dev/null 2>&1 &
 		else
 			unshare --pid --fork --mount-proc "$bin" -- /bin/sleep $((IDLE_SECS + 30)) >/dev/null 2>&1 &
 		fi
 		pids+=("$!")
 		labels+=("$label")
-	done < <(inits)
+	done < <("$src")
 	# The init is unshare's child; wait until it has started its own child (the app).
 	declare -A init_of
 	for upid in "${pids[@]}"; do
@@ -274,7 +277,7 @@ idle() {
 		[ -n "${init_of[$upid]}" ] && kill -KILL "${init_of[$upid]}" 2>/dev/null
 		stop "$upid"
 	done
-	skipped_inits >"$R/inits.skipped"
+	[ "$src" != inits ] || skipped_inits >"$R/inits.skipped"
 }
 
 # ---- 4. start overhead ------------------------------------------------------------------
@@ -368,6 +371,214 @@ timewait() {
 	done
 }
 
+# ---- 8. instances: tinyhold -n (issue 10) --------------------------------------------------
+# Side by side in one run: the serving gap when one instance is killed, scaling of a CPU-bound
+# single-threaded server against pm2's cluster mode and Node's cluster module, idle wake-ups
+# with -n 4, and crash -> accepting again for -n 1 against the bare holder. Until tinyhold has
+# -n, the -n 1 rows run tinyhold without it (the same thing) and the -n 2 and -n 4 rows are
+# written down as not available. Raw results in bench/results/inst/.
+GAP_SECS=4		# one gap run: the client loops this long ...
+GAP_KILL_AT=1.5		# ... and SIGKILLs the serving instance at this second
+GAP_ROUNDS=3		# interleaved: -n 1, -n 2, -n 1, ...
+GAP_SLEEP_MS=1000	# the app sleeps this long before it accepts: slow to start
+SCALE_SECS=3		# one wrk run
+SCALE_ROUNDS=3		# every setup once per round, interleaved
+SCALE_CONNS=16		# wrk -t1 -cN: modest, on the same 2 cores as the servers
+BURN_US=1000		# the CPU-bound server's own CPU time per request
+INST_IDLE_N=4
+PM2_RUNTIME=$R/npm/node_modules/.bin/pm2-runtime	# bench/setup.sh installs it (npm)
+INST_PORT=13000
+
+# Whether this tinyhold has -n: today's says "unknown option '-n'" and exits 2.
+has_instances() {
+	local err rc
+	err=$(timeout 5 "$TH" -n 2 -- true 2>&1 >/dev/null)
+	rc=$?
+	! { [ "$rc" = 2 ] && [[ $err == *"unknown option"* ]]; }
+}
+
+# The options that give N instances, or nothing; 1 when this build cannot do it.
+n_opts() {
+	if [ "$INST_HAVE_N" = 1 ]; then
+		printf '%s\n' "-n" "$1"
+	elif [ "$1" != 1 ]; then
+		return 1
+	fi
+}
+
+# Waits up to $3 s for $2 lines starting with "ready" in the file $1.
+wait_lines() {
+	local i
+	for i in $(seq $(($3 * 100))); do
+		[ "$(grep -c '^ready' "$1" 2>/dev/null)" -ge "$2" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# Every descendant of a process (children first, then theirs).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# Stops a setup and whatever it left behind (pm2 forks daemons' children of its own).
+stop_tree() {
+	local pid=$1 left
+	left=$(descendants "$pid")
+	stop "$pid"
+	for pid in $left; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+NA="not available in this build"
+
+# One serving-gap run: N instances of the slow-starting app; the client kills the serving one.
+inst_gap_run() {
+	local n=$1 r=$2 base=$R/inst/gap-n$1-$2 pid opts pids
+	if ! opts=$(n_opts "$n"); then
+		echo "$NA" >"$base.skipped"
+		return
+	fi
+	INST_PORT=$((INST_PORT + 1))
+	: >"$base.times"
+	# shellcheck disable=SC2086
+	set -- "$TH" $opts -p "127.0.0.1:$INST_PORT" -- "$B/instsrv" -s "$GAP_SLEEP_MS" -t "$base.times"
+	printf '%s\n' "$*" >"$base.cmd"
+	"$@" >"$base.log" 2>&1 &
+	pid=$!
+	if ! wait_lines "$base.times" "$n" 10; then
+		log "gap -n $n: the instances never got ready (see $base.log)"
+		stop_tree "$pid"
+		return
+	fi
+	pids=$(pgrep -P "$pid" | paste -sd, -)
+	timeout $((GAP_SECS + 20)) "$B/gapcli" "$INST_PORT" "$GAP_SECS" 1 "$GAP_KILL_AT" "$pids" \
+		"$base.tsv" >"$base.summary"
+	echo "instances=$pids" >>"$base.summary"
+	stop_tree "$pid"
+}
+
+# One scaling run: SETUP ROUND INSTANCES -- command. The servers write ready/count lines.
+inst_scale_run() {
+	local name=$1 r=$2 n=$3 base=$R/inst/scale-$1-$2 pid
+	shift 4
+	INST_PORT=$((INST_PORT + 1))
+	: >"$base.times"
+	printf '%s\n' "$*" >"$base.cmd"
+	BENCH_TIMES=$base.times PORT=$INST_PORT BURN_US=$BURN_US PM2_HOME=$R/inst/pm2home \
+		"${@//@P@/$INST_PORT}" >"$base.log" 2>&1 &
+	pid=$!
+	if ! wait_lines "$base.times" "$n" 20; then
+		log "scaling $name: the server never got ready (see $base.log)"
+		stop_tree "$pid"
+		return
+	fi
+	timeout $((SCALE_SECS + 10)) wrk -t1 -c"$SCALE_CONNS" -d"${SCALE_SECS}s" --latency \
+		"http://127.0.0.1:$INST_PORT/" >"$base.txt" 2>&1
+	stop_tree "$pid"
+}
+
+# The inits of the idle measurement here: tinyhold with one instance and with INST_IDLE_N.
+inst_inits() {
+	if [ "$INST_HAVE_N" = 1 ]; then
+		echo "tinyhold -n 1|$TH|-n 1"
+		echo "tinyhold -n $INST_IDLE_N|$TH|-n $INST_IDLE_N"
+	else
+		echo "tinyhold (-n 1: no -n)|$TH|"
+	fi
+}
+
+instances() {
+	local r n opts1 opts2 t0=$SECONDS node=
+	mkdir -p "$R/inst"
+	rm -rf "$R"/inst/*
+	INST_HAVE_N=0
+	has_instances && INST_HAVE_N=1
+	command -v node >/dev/null && node=$(command -v node)
+	{
+		echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+		echo "tinyhold=$("$TH" --version 2>&1 | head -n1)"
+		echo "have_n=$INST_HAVE_N"
+		echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "cores=$(nproc)"
+		echo "node=$([ -n "$node" ] && "$node" --version)"
+		echo "pm2=$([ -x "$PM2_RUNTIME" ] && "$PM2_RUNTIME" --version 2>/dev/null | tail -n1)"
+		echo "wrk=$(dpkg-query -W -f='${Version}' wrk 2>/dev/null)"
+		echo "gap_secs=$GAP_SECS"; echo "gap_kill_at=$GAP_KILL_AT"; echo "gap_rounds=$GAP_ROUNDS"
+		echo "gap_sleep_ms=$GAP_SLEEP_MS"; echo "scale_secs=$SCALE_SECS"
+		echo "scale_rounds=$SCALE_ROUNDS"; echo "scale_conns=$SCALE_CONNS"; echo "burn_us=$BURN_US"
+		echo "idle_secs=$IDLE_SECS"; echo "idle_n=$INST_IDLE_N"
+		echo "storm_secs=$STORM_SECS"; echo "storm_rounds=$STORM_ROUNDS"; echo "storm_k=$STORM_K"
+	} >"$R/inst/meta.env"
+	[ "$INST_HAVE_N" = 1 ] || log "instances: this tinyhold has no -n; the -n 2 and -n $INST_IDLE_N rows: $NA"
+
+	for r in $(seq "$GAP_ROUNDS"); do
+		for n in 1 2; do
+			log "instances: serving gap, -n $n, round $r of $GAP_ROUNDS"
+			inst_gap_run "$n" "$r"
+		done
+	done
+
+	opts1=$(n_opts 1)
+	if command -v wrk >/dev/null; then
+		opts2=$(n_opts 2) || opts2=
+		for r in $(seq "$SCALE_ROUNDS"); do
+			log "instances: scaling, round $r of $SCALE_ROUNDS"
+			# shellcheck disable=SC2086
+			inst_scale_run c-n1 "$r" 1 -- "$TH" -q $opts1 -p 127.0.0.1:@P@ -- \
+				"$B/instsrv" -w "$BURN_US" -t "$R/inst/scale-c-n1-$r.times"
+			if [ -n "$opts2" ]; then
+				# shellcheck disable=SC2086
+				inst_scale_run c-n2 "$r" 2 -- "$TH" -q $opts2 -p 127.0.0.1:@P@ -- \
+					"$B/instsrv" -w "$BURN_US" -t "$R/inst/scale-c-n2-$r.times"
+				# The same, accepting one connection per wake-up: the other instance
+				# gets the next one even when connections come in a burst.
+				# shellcheck disable=SC2086
+				inst_scale_run c-n2-a1 "$r" 2 -- "$TH" -q $opts2 -p 127.0.0.1:@P@ -- \
+					"$B/instsrv" -a 1 -w "$BURN_US" -t "$R/inst/scale-c-n2-a1-$r.times"
+			fi
+			[ -n "$node" ] || continue
+			# shellcheck disable=SC2086
+			inst_scale_run node-n1 "$r" 1 -- "$TH" -q $opts1 -p 127.0.0.1:@P@ -- \
+				"$node" bench/instsrv.js
+			if [ -n "$opts2" ]; then
+				# shellcheck disable=SC2086
+				inst_scale_run node-n2 "$r" 2 -- "$TH" -q $opts2 -p 127.0.0.1:@P@ -- \
+					"$node" bench/instsrv.js
+			fi
+			inst_scale_run node-cluster "$r" 2 -- "$node" bench/cluster.js
+			if [ -x "$PM2_RUNTIME" ]; then
+				inst_scale_run node-pm2 "$r" 2 -- "$PM2_RUNTIME" -i 2 bench/instsrv.js
+			fi
+		done
+		[ -n "$opts2" ] || echo "$NA" >"$R/inst/scale-n2.skipped"
+		[ -n "$node" ] || echo "node is not installed" >"$R/inst/scale-node.skipped"
+		[ -x "$PM2_RUNTIME" ] || echo "pm2 is not installed (bench/setup.sh)" >"$R/inst/scale-pm2.skipped"
+	else
+		echo "wrk is not installed" >"$R/inst/scale.skipped"
+	fi
+
+	idle inst_inits "$R/inst/idle.tsv"
+	[ "$INST_HAVE_N" = 1 ] || echo "$NA" >"$R/inst/idle-n.skipped"
+
+	# Crash -> accepting again: the crash storm's tinyhold --backoff-max 0 with -n 1 against
+	# the bare holder, interleaved, each on a fresh port.
+	mkdir -p "$R/inst/storm"
+	for r in $(seq "$STORM_ROUNDS"); do
+		log "instances: crash storm, -n 1 and the bare holder, round $r of $STORM_ROUNDS"
+		# shellcheck disable=SC2086
+		STORM_DIR=inst/storm storm_run tinyhold-n1 "$r" -- "$TH" $opts1 --backoff-max 0 \
+			-p 127.0.0.1:@P@ -- "$B/stormsrv" -k "$STORM_K" -t @T@
+		STORM_DIR=inst/storm storm_run floor "$r" -- "$B/restartloop" 60 --hold @P@ -- \
+			"$B/stormsrv" -k "$STORM_K" -t @T@
+	done
+	echo "secs=$((SECONDS - t0))" >>"$R/inst/meta.env"
+}
+
 main() {
 	local t0=$SECONDS
 	mkdir -p "$R"
@@ -380,6 +591,7 @@ main() {
 	start_overhead
 	reap
 	timewait
+	instances
 	echo "bench_secs=$((SECONDS - t0))" >>"$R/meta.env"
 	python3 bench/report.py
 	log "done in $((SECONDS - t0))s: bench/results.md, bench/crash-storm.svg"
@@ -387,15 +599,25 @@ main() {
 
 case ${1:-} in
 tw-case) tw_case "$2" "$3" ;;
-"")
+"" | instances)
 	if [ "$(id -u)" != 0 ]; then
 		echo "bench: needs root (network and pid namespaces)" >&2
 		exit 1
 	fi
 	# Everything on loopback, in a network namespace of our own.
 	if [ -z "${BENCH_NETNS:-}" ]; then
-		exec unshare --net env BENCH_NETNS=1 "$0"
+		exec unshare --net env BENCH_NETNS=1 "$0" "$@"
 	fi
-	main ;;
-*) echo "usage: bench/run.sh" >&2; exit 2 ;;
+	if [ "${1:-}" = instances ]; then
+		# The instances part alone: its own report, bench/results/instances.md.
+		t0=$SECONDS
+		mkdir -p "$R"
+		ip link set lo up
+		instances
+		python3 bench/report.py instances
+		log "done in $((SECONDS - t0))s: bench/results/instances.md"
+	else
+		main
+	fi ;;
+*) echo "usage: bench/run.sh [instances]" >&2; exit 2 ;;
 esac
