@@ -58,18 +58,18 @@ static void drop_fds(struct notify_datagram *d)
 	d->nfds = 0;
 }
 
-static void store_fds(struct tinyhold *t, const struct notify_msg *m)
+static void store_fds(struct tinyhold *t, struct fdstore *store, const struct notify_msg *m)
 {
 	struct notify_datagram *d = &t->dgram;
 	size_t i, kept = 0, full = 0, unfit = 0;
 
 	for (i = 0; i < d->nfds; i++) {
 		int r = -ENOSPC;
-		if (t->store.max > 0 && !held_store_fits(&t->held, &t->store, m->fdname))
+		if (store->max > 0 && !held_store_fits(&t->held, store, m->fdname))
 			r = -E2BIG;	/* the next start could not pass it: refuse it now */
-		else if (t->store.max > 0)
-			r = fdstore_add(&t->store, d->fds[i], m->fdname);
-		if (r == -E2BIG || (r == -ENOSPC && t->store.max == 0))
+		else if (store->max > 0)
+			r = fdstore_add(store, d->fds[i], m->fdname);
+		if (r == -E2BIG || (r == -ENOSPC && store->max == 0))
 			closer_add(d->fds[i]);
 		kept += r == 1;
 		full += r == -ENOSPC;
@@ -84,7 +84,7 @@ static void store_fds(struct tinyhold *t, const struct notify_msg *m)
 			 (unsigned long long)t->fd_limit, (size_t)HELD_NAMES_MAX);
 	if (kept > 0)
 		log_debug("stored %zu fd(s) as %s (%zu in the store)", kept,
-			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, t->store.n);
+			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, store->n);
 }
 
 static void on_notify(struct tinyhold *t, struct slot *s)
@@ -109,17 +109,17 @@ static void on_notify(struct tinyhold *t, struct slot *s)
 		m.fdstore = m.fdstore_remove = false;
 	}
 	if (m.status != NULL)
-		log_info("pid %d status: %.*s", (int)d->pid,
+		log_info("%spid %d status: %.*s", inst_prefix(t, s), (int)d->pid,
 			 (int)(m.status_len < NOTIFY_STATUS_MAX ? m.status_len : NOTIFY_STATUS_MAX),
 			 m.status);
 	if (m.fdstore_remove && m.fdname[0])
 		log_debug("removed %zu fd(s) named %s from the store",
-			  fdstore_remove(&t->store, m.fdname), m.fdname);
+			  fdstore_remove(&t->stores[s->index], m.fdname), m.fdname);
 	if (m.fdstore && m.fdname_bad)
 		log_warn("pid %d stored fds with a bad FDNAME; storing them as %s", (int)d->pid,
 			 FDSTORE_DEFAULT_NAME);
 	if (m.fdstore)
-		store_fds(t, &m);
+		store_fds(t, &t->stores[s->index], &m);
 	/* fds that came without FDSTORE=1 (BARRIER=1's among them: closing it tells
 	 * sd_notify_barrier() that everything before it has been read). */
 	drop_fds(d);
@@ -150,10 +150,10 @@ void heard_drain(struct tinyhold *t)
 {
 	size_t i;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].role == SLOT_SERVING)
 			drain_one(t, &t->slots[i]);
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].role == SLOT_NEW)
 			drain_one(t, &t->slots[i]);
 }

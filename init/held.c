@@ -57,7 +57,7 @@ bool held_store_fits(const struct held *h, const struct fdstore *st, const char 
 	return fits(h, h->n + st->n + 1, len) == 0;
 }
 
-void held_reset(const struct held *h)
+void held_reset(const struct held *h, bool others_run)
 {
 	size_t i;
 
@@ -65,7 +65,7 @@ void held_reset(const struct held *h)
 		int fd = h->fds[i], flags = fcntl(fd, F_GETFL), type = 0, on = 0;
 		socklen_t len = sizeof type;
 
-		if (flags >= 0 && (flags & O_NONBLOCK))
+		if (flags >= 0 && (flags & O_NONBLOCK) && !others_run)
 			(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
 			continue;

@@ -40,8 +40,10 @@ bool held_store_fits(const struct held *h, const struct fdstore *st, const char 
 
 /* Before each start: every held socket as the app is promised it, blocking
  * (an app may have set O_NONBLOCK on the shared open file) and, for a stream
- * socket, listening (an app may have shut it down to wake its accept()). */
-void held_reset(const struct held *h);
+ * socket, listening (an app may have shut it down to wake its accept()).
+ * With others running (-n) it stays as it is but listening: they share the
+ * open file, and an event loop would block in accept() without O_NONBLOCK. */
+void held_reset(const struct held *h, bool others_run);
 
 /* The fds of one start (held, then stored) into fds (room for h->n + st->n)
  * and their names, ':'-separated, into names (room for HELD_NAMES_MAX + 1).

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -20,7 +21,7 @@ struct slot *inst_with(struct tinyhold *t, enum slot_role role)
 {
 	size_t i;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].role == role)
 			return &t->slots[i];
 	return NULL;
@@ -30,17 +31,69 @@ static size_t count_role(const struct tinyhold *t, enum slot_role role)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < t->nslots; i++)
 		n += t->slots[i].role == role;
 	return n;
 }
 
-/* The pid every line about the app names: the served one's. */
+/* The serving slot of instance index, or NULL. */
+static struct slot *serving(struct tinyhold *t, int index)
+{
+	size_t i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].role == SLOT_SERVING && t->slots[i].index == index)
+			return &t->slots[i];
+	return NULL;
+}
+
+/* The instance the reload machine replaces now: its serving slot, or NULL. */
+static struct slot *reload_old(struct tinyhold *t)
+{
+	return t->reload_index >= 0 ? serving(t, t->reload_index) : NULL;
+}
+
+/* The pid every line about the reload names: the replaced one's. */
 static int app_pid(struct tinyhold *t)
 {
-	struct slot *app = inst_with(t, SLOT_SERVING);
+	struct slot *app = reload_old(t);
 
 	return app != NULL ? (int)app->pid : 0;
+}
+
+/* Who a line is about: "pid 4711", or with -n 2 and more "instance 2 (pid 4711)". */
+static const char *who(const struct tinyhold *t, const struct slot *s)
+{
+	static char buf[2][48];	/* two in one log line at most */
+	static int next;
+	char *b = buf[next++ % 2];
+
+	if (t->instances > 1)
+		snprintf(b, sizeof buf[0], "instance %d (pid %d)", s->index, (int)s->pid);
+	else
+		snprintf(b, sizeof buf[0], "pid %d", (int)s->pid);
+	return b;
+}
+
+const char *inst_prefix(const struct tinyhold *t, const struct slot *s)
+{
+	static char buf[32];
+
+	if (t->instances <= 1)
+		return "";
+	snprintf(buf, sizeof buf, "instance %d: ", s->index);
+	return buf;
+}
+
+/* Whether an instance but s runs: then the held sockets keep their O_NONBLOCK. */
+static bool others_run(const struct tinyhold *t, const struct slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (&t->slots[i] != s && t->slots[i].role != SLOT_FREE && t->slots[i].pid > 0)
+			return true;
+	return false;
 }
 
 __attribute__((noreturn))
@@ -52,7 +105,7 @@ static void exit_now(struct tinyhold *t, int code)
 	if (t->give_tty)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
 	/* As PID 1 the kernel ends whatever is left when we exit; as a subreaper we say it. */
-	for (i = 0; i < SLOTS_MAX && t->self != 1; i++) {
+	for (i = 0; i < t->nslots && t->self != 1; i++) {
 		const struct slot *s = &t->slots[i];
 		if (s->role != SLOT_SERVING)
 			continue;
@@ -71,7 +124,8 @@ static int spawn_slot(struct tinyhold *t, struct slot *s, unsigned long restarts
 	struct slot_start st = {
 		.spawn = &t->spawn,
 		.held = &t->held,
-		.store = &t->store,
+		.store = &t->stores[s->index],
+		.others_run = others_run(t, s),
 		.pass_fds = t->pass_fds,
 		.pass_names = t->pass_names,
 		.notify = t->cfg.notify,
@@ -88,8 +142,8 @@ void inst_check_exec(struct tinyhold *t, struct slot *s, bool final)
 	if (r < 0)
 		return;
 	if (r == 0) {
-		log_info("started %s as pid %d (restart %lu)", t->cfg.argv[0], (int)s->pid,
-			 s->restarts);
+		log_info("%sstarted %s as pid %d (restart %lu)", inst_prefix(t, s), t->cfg.argv[0],
+			 (int)s->pid, s->restarts);
 		return;
 	}
 	switch (s->exec_error.stage) {
@@ -142,10 +196,11 @@ static void log_note(struct tinyhold *t, struct slot *s)
 	switch (sup_note(sup)) {
 	case SUP_NOTE_RESTART:
 		if (sup_delay_ms(sup) == 0) {
-			log_info("restarting now (restart %lu)", sup_restarts(sup));
+			log_info("%srestarting now (restart %lu)", inst_prefix(t, s), sup_restarts(sup));
 		} else {
 			log_duration(d, sizeof d, sup_delay_ms(sup));
-			log_info("restarting in %s (restart %lu)", d, sup_restarts(sup));
+			log_info("%srestarting in %s (restart %lu)", inst_prefix(t, s), d,
+				 sup_restarts(sup));
 		}
 		break;
 	case SUP_NOTE_GAVE_UP:
@@ -154,17 +209,15 @@ static void log_note(struct tinyhold *t, struct slot *s)
 		break;
 	case SUP_NOTE_STOP_TIMEOUT:
 		log_duration(d, sizeof d, t->cfg.stop_timeout_ms);
-		log_warn("pid %d did not stop within %s; killing its process group", (int)s->pid, d);
+		log_warn("%s did not stop within %s; killing its process group", who(t, s), d);
 		break;
 	case SUP_NOTE_WATCHDOG:
 		log_duration(d, sizeof d, t->cfg.watchdog_ms);
-		log_warn("pid %d failed its watchdog (%s); sending SIGABRT, then a restart",
-			 (int)s->pid, d);
+		log_warn("%s failed its watchdog (%s); sending SIGABRT, then a restart", who(t, s), d);
 		break;
 	case SUP_NOTE_UNKILLABLE:
 		log_duration(d, sizeof d, KILL_GRACE_MS);
-		log_warn("pid %d is still there %s after SIGKILL (stuck in the kernel?); %s",
-			 (int)s->pid, d,
+		log_warn("%s is still there %s after SIGKILL (stuck in the kernel?); %s", who(t, s), d,
 			 sup_state(sup) == SUP_DONE ? "exiting without it" : "killing it again");
 		break;
 	case SUP_NOTE_NO_RESTART:
@@ -187,8 +240,12 @@ static void act(struct tinyhold *t, struct slot *s, enum sup_action a)
 		s->start_due = true;
 		return;
 	case SUP_EXIT:
-		t->exit_due = true;	/* at the end of the pass, once old instances are gone */
-		t->exit_code = sup_exit_code(&s->sup);
+		/* This instance is done; tinyhold is when they all are (inst_at_pass_end). A
+		 * crash loop that used up the budget of all of them ends all of them. */
+		if (sup_note(&s->sup) == SUP_NOTE_GAVE_UP && t->gave_up < 0) {
+			t->gave_up = s->index;
+			t->stop_due = true;	/* the others, gracefully, at the end of the pass */
+		}
 		return;
 	case SUP_ABORT:
 		/* Only the main process: SIGABRT is for its core dump, not for its workers. */
@@ -224,7 +281,8 @@ void inst_start(struct tinyhold *t, struct slot *s)
 
 	s->start_due = false;
 	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "cannot start the app; retrying in %d ms", FORK_RETRY_MS);
+		log_msg(LOG_ERROR, -r, "%scannot start the app; retrying in %d ms", inst_prefix(t, s),
+			FORK_RETRY_MS);
 		ev = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
 	}
 	step(t, s, &ev);
@@ -245,24 +303,34 @@ static void reload_start(struct tinyhold *t, const struct slot *app)
 {
 	struct reload_event ev = { .kind = RELOAD_EV_SPAWNED };
 	struct slot *n = inst_with(t, SLOT_FREE);
-	int r = n != NULL ? spawn_slot(t, n, sup_restarts(&app->sup), false) : -EAGAIN;
+	int r = -EAGAIN;
+
+	if (n != NULL) {
+		n->index = app->index;	/* the replacement keeps the number, and the store */
+		r = spawn_slot(t, n, sup_restarts(&app->sup), false);
+	}
 	char d[32];
 
 	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "reload failed: cannot start the new instance");
+		log_msg(LOG_ERROR, -r, "%sreload failed: cannot start the new instance",
+			inst_prefix(t, app));
 		ev.kind = RELOAD_EV_SPAWN_FAILED;
 	} else {
 		n->role = SLOT_NEW;
 		log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-		log_info("reloading: started pid %d, waiting up to %s for READY=1", (int)n->pid, d);
+		log_info("%sreloading: started pid %d, waiting up to %s for READY=1",
+			 inst_prefix(t, app), (int)n->pid, d);
 	}
 	(void)reload_step(&t->reload, &ev, deadline_now_ms());	/* nothing to do but wait */
 }
 
 static void reload_act(struct tinyhold *t, enum reload_action a, int signo)
 {
-	struct slot *app = inst_with(t, SLOT_SERVING), *n = inst_with(t, SLOT_NEW);
+	struct slot *app = reload_old(t), *n = inst_with(t, SLOT_NEW);
 	char d[32];
+
+	const char *pre = app != NULL ? inst_prefix(t, app) : "";
+	bool failed = false, done = false;
 
 	log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
 	switch (reload_note(&t->reload)) {
@@ -270,31 +338,58 @@ static void reload_act(struct tinyhold *t, enum reload_action a, int signo)
 		log_info("reload ignored: a reload is under way");
 		break;
 	case RELOAD_NOTE_NOT_RUNNING:
-		log_info("reload ignored: no app running");
+		if (t->instances == 1)
+			log_info("reload ignored: no app running");
+		else
+			log_info("%snot running; not reloaded", pre);
 		break;
 	case RELOAD_NOTE_RETIRING_FULL:
 		log_info("reload ignored: %d old instances are still stopping", RETIRING_MAX);
+		failed = true;
 		break;
 	case RELOAD_NOTE_NOT_READY:
-		log_error("reload failed: pid %d not ready within %s; keeping pid %d",
+		log_error("%sreload failed: pid %d not ready within %s; keeping pid %d", pre,
 			  n != NULL ? (int)n->pid : 0, d, app_pid(t));
+		failed = true;
 		break;
 	case RELOAD_NOTE_DIED:
-		log_error("reload failed: the new instance ended before READY=1; keeping pid %d",
-			  app_pid(t));
+		log_error("%sreload failed: the new instance ended before READY=1; keeping pid %d",
+			  pre, app_pid(t));
+		failed = true;
 		break;
 	case RELOAD_NOTE_TOOK_OVER:
-		log_info("pid %d takes over from pid %d", n != NULL ? (int)n->pid : 0, app_pid(t));
+		log_info("%spid %d takes over from pid %d", pre, n != NULL ? (int)n->pid : 0,
+			 app_pid(t));
+		done = true;
 		break;
 	case RELOAD_NOTE_DONE:
-		log_info("reload: pid %d is ready; stopping pid %d", n != NULL ? (int)n->pid : 0,
-			 app_pid(t));
+		log_info("%sreload: pid %d is ready; stopping pid %d", pre,
+			 n != NULL ? (int)n->pid : 0, app_pid(t));
+		done = true;
+		break;
+	case RELOAD_NOTE_SPAWN_FAILED:
+		failed = true;
+		break;
+	case RELOAD_NOTE_STOPPED:
+		t->rolling = -1;
 		break;
 	case RELOAD_NOTE_WAITING:
-	case RELOAD_NOTE_SPAWN_FAILED:
-	case RELOAD_NOTE_STOPPED:
 	case RELOAD_NOTE_NONE:
 		break;
+	}
+	/* A rolling reload (-n) goes on with the next instance once this one is
+	 * done (inst_at_pass_end), and ends at the first failure: the instances
+	 * not yet replaced keep running as they were. */
+	if (failed && t->rolling >= 0) {
+		if (t->instances > 1)
+			log_error("reload stopped at instance %d of %d; the others run as before",
+				  t->rolling, t->instances);
+		t->rolling = -1;
+	}
+	if (done && t->rolling >= 0 && ++t->rolling >= t->instances) {
+		if (t->instances > 1)
+			log_info("reload: all %d instances replaced", t->instances);
+		t->rolling = -1;
 	}
 	if (app == NULL || (n == NULL && a != RELOAD_START))
 		return;
@@ -324,6 +419,34 @@ static void reload_act(struct tinyhold *t, enum reload_action a, int signo)
 	}
 }
 
+/* The next step of a rolling reload: instance t->rolling is replaced, or
+ * skipped if it does not run. With one instance, this is the reload. */
+static void rolling_next(struct tinyhold *t)
+{
+	while (t->rolling >= 0 && t->rolling < t->instances) {
+		struct slot *app = serving(t, t->rolling);
+		struct reload_event ev = {
+			.kind = RELOAD_EV_SIGNAL,
+			.app_running = app != NULL && sup_state(&app->sup) == SUP_RUNNING,
+			.retiring_full = count_role(t, SLOT_RETIRING) >= RETIRING_MAX,
+		};
+
+		t->reload_index = t->rolling;
+		reload_act(t, reload_step(&t->reload, &ev, deadline_now_ms()), 0);
+		if (reload_busy(&t->reload) || t->rolling < 0)
+			return;	/* waiting for its READY=1, or it failed */
+		if (reload_note(&t->reload) != RELOAD_NOTE_NOT_RUNNING || t->instances == 1) {
+			t->rolling = -1;
+			return;
+		}
+		t->rolling++;	/* not running: nothing to replace */
+	}
+	if (t->rolling >= t->instances) {
+		log_info("reload: all %d instances replaced", t->instances);
+		t->rolling = -1;
+	}
+}
+
 static void reload_event(struct tinyhold *t, enum reload_event_kind kind, int signo)
 {
 	struct reload_event ev = { .kind = kind };
@@ -346,7 +469,7 @@ static void wait_status_event(int status, struct sup_event *ev)
 		ev->exit_code = WEXITSTATUS(status);
 }
 
-static void log_exit(const char *who, pid_t pid, const struct sup_event *ev, int64_t ran_ms)
+static void log_exit(const char *what, const char *who, const struct sup_event *ev, int64_t ran_ms)
 {
 	char d[32], buf[24];
 
@@ -356,10 +479,9 @@ static void log_exit(const char *who, pid_t pid, const struct sup_event *ev, int
 		log_duration(d + 7, sizeof d - 7, ran_ms);
 	}
 	if (ev->term_signal)
-		log_info("%spid %d died of %s%s", who, (int)pid,
-			 sig_name(ev->term_signal, buf, sizeof buf), d);
+		log_info("%s%s died of %s%s", what, who, sig_name(ev->term_signal, buf, sizeof buf), d);
 	else
-		log_info("%spid %d exited with status %d%s", who, (int)pid, ev->exit_code, d);
+		log_info("%s%s exited with status %d%s", what, who, ev->exit_code, d);
 }
 
 static void app_exited(struct tinyhold *t, struct slot *app, struct sup_event *ev)
@@ -375,8 +497,8 @@ static void app_exited(struct tinyhold *t, struct slot *app, struct sup_event *e
 	if (app->exec_failed)
 		ev->exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
 	else
-		log_exit("", app->pid, ev, deadline_now_ms() - sup_started_ms(&app->sup));
-	if (inst_with(t, SLOT_NEW) != NULL) {
+		log_exit("", who(t, app), ev, deadline_now_ms() - sup_started_ms(&app->sup));
+	if (inst_with(t, SLOT_NEW) != NULL && t->reload_index == app->index) {
 		/* The old instance died mid-reload: the new one takes over at once. */
 		reload_event(t, RELOAD_EV_OLD_EXITED, 0);
 		return;
@@ -397,7 +519,7 @@ void inst_on_exits(struct tinyhold *t)
 		struct sup_event ev = { 0 };
 		size_t i;
 
-		for (i = 0; i < SLOTS_MAX; i++)
+		for (i = 0; i < t->nslots; i++)
 			if (t->slots[i].reaped > 0 && (s == NULL || t->slots[i].reaped < s->reaped))
 				s = &t->slots[i];
 		if (s == NULL)
@@ -414,11 +536,11 @@ void inst_on_exits(struct tinyhold *t)
 			/* A reload's new instance died before READY=1: the old one stays. */
 			inst_check_exec(t, s, true);
 			if (!s->exec_failed)
-				log_exit("new ", s->pid, &ev, deadline_now_ms() - s->started_ms);
+				log_exit("new ", who(t, s), &ev, deadline_now_ms() - s->started_ms);
 			reload_event(t, RELOAD_EV_NEW_EXITED, 0);
 			break;
 		case SLOT_RETIRING:
-			log_exit("retired ", s->pid, &ev, -1);
+			log_exit("retired ", who(t, s), &ev, -1);
 			s->pid = 0;
 			break;
 		case SLOT_FREE:
@@ -432,7 +554,7 @@ struct slot *inst_of_pid(struct tinyhold *t, pid_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].role != SLOT_FREE && t->slots[i].pid == pid)
 			return &t->slots[i];
 	return NULL;
@@ -445,16 +567,29 @@ bool inst_is_stop_signal(int signo)
 
 void inst_on_stop_signal(struct tinyhold *t, int signo, const char *name)
 {
-	struct slot *app = inst_with(t, SLOT_SERVING);
+	struct slot *one = NULL;
+	size_t i, running = 0, stopping = 0;
 
-	if (app == NULL)
-		return;
 	end_reload(t, signo);
-	if (sup_state(&app->sup) == SUP_RUNNING)
-		log_info("got %s; stopping pid %d", name, (int)app->pid);
-	else if (sup_state(&app->sup) != SUP_STOPPING)
+	for (i = 0; i < t->nslots; i++) {
+		struct slot *s = &t->slots[i];
+		if (s->role != SLOT_SERVING)
+			continue;
+		running += sup_state(&s->sup) == SUP_RUNNING;
+		stopping += sup_state(&s->sup) == SUP_STOPPING;
+		one = s;
+	}
+	if (one == NULL)
+		return;
+	if (t->instances == 1 && running == 1)
+		log_info("got %s; stopping pid %d", name, (int)one->pid);
+	else if (running > 0)
+		log_info("got %s; stopping %zu instance%s", name, running, running == 1 ? "" : "s");
+	else if (stopping == 0)
 		log_info("got %s; stopping", name);
-	step_kind(t, app, SUP_EV_STOP);
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].role == SLOT_SERVING)
+			step_kind(t, &t->slots[i], SUP_EV_STOP);
 }
 
 void inst_heard(struct tinyhold *t, struct slot *s, const struct notify_msg *m)
@@ -465,13 +600,13 @@ void inst_heard(struct tinyhold *t, struct slot *s, const struct notify_msg *m)
 		return;
 	}
 	if (m->ready) {
-		log_info("pid %d is ready", (int)s->pid);
+		log_info("%s is ready", who(t, s));
 		step_kind(t, s, SUP_EV_READY);
 	}
 	if (m->reloading)
-		log_info("pid %d is reloading", (int)s->pid);
+		log_info("%s is reloading", who(t, s));
 	if (m->stopping) {
-		log_info("pid %d is stopping", (int)s->pid);
+		log_info("%s is stopping", who(t, s));
 		step_kind(t, s, SUP_EV_APP_STOPPING);
 	}
 	if (m->watchdog_ping)
@@ -480,16 +615,16 @@ void inst_heard(struct tinyhold *t, struct slot *s, const struct notify_msg *m)
 		step_kind(t, s, SUP_EV_WATCHDOG_TRIGGER);
 }
 
+/* The reload signal: with -n, a rolling reload, one instance at a time, so
+ * that at no moment fewer than N serve and at most N+1 run. */
 void inst_on_reload_signal(struct tinyhold *t)
 {
-	struct slot *app = inst_with(t, SLOT_SERVING);
-	struct reload_event ev = {
-		.kind = RELOAD_EV_SIGNAL,
-		.app_running = app != NULL && sup_state(&app->sup) == SUP_RUNNING,
-		.retiring_full = count_role(t, SLOT_RETIRING) >= RETIRING_MAX,
-	};
-
-	reload_act(t, reload_step(&t->reload, &ev, deadline_now_ms()), 0);
+	if (t->rolling >= 0 || reload_busy(&t->reload)) {
+		log_info("reload ignored: a reload is under way");
+		return;
+	}
+	t->rolling = 0;
+	rolling_next(t);
 }
 
 int64_t inst_next_due_ms(const struct tinyhold *t)
@@ -497,7 +632,7 @@ int64_t inst_next_due_ms(const struct tinyhold *t)
 	int64_t due = deadline_min(reload_due_ms(&t->reload), closer_due_ms());
 	size_t i;
 
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		const struct slot *s = &t->slots[i];
 		if (s->role == SLOT_SERVING)
 			due = deadline_min(due, sup_due_ms(&s->sup));
@@ -513,7 +648,7 @@ void inst_on_deadlines(struct tinyhold *t, int64_t now)
 
 	if (deadline_passed(reload_due_ms(&t->reload), now))
 		reload_event(t, RELOAD_EV_TIMER, SIGTERM);
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		struct slot *s = &t->slots[i];
 		if (s->role == SLOT_RETIRING) {
 			switch (retire_step(&s->retire, RETIRE_EV_TIMER, now)) {
@@ -550,7 +685,7 @@ void inst_on_groups(struct tinyhold *t)
 	if (!t->groups_changed)
 		return;
 	t->groups_changed = false;
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		struct slot *s = &t->slots[i];
 		if (s->role == SLOT_SERVING && sup_state(&s->sup) == SUP_DRAINING &&
 		    slot_group_gone(s))
@@ -561,17 +696,62 @@ void inst_on_groups(struct tinyhold *t)
 	}
 }
 
-/* The acts that wait for the end of a pass: starts, and the exit. */
+/* The status tinyhold ends with when every instance is done (supervise.c's rule). */
+static int final_code(struct tinyhold *t)
+{
+	static int codes[OPTS_INSTANCES_MAX];
+	const struct slot *s;
+	int i;
+
+	for (i = 0; i < t->instances; i++)
+		codes[i] = (s = serving(t, i)) != NULL ? sup_exit_code(&s->sup) : 0;
+	return sup_combined_code(codes, (size_t)t->instances, t->gave_up);
+}
+
+static bool all_done(const struct tinyhold *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].role == SLOT_SERVING && sup_state(&t->slots[i].sup) != SUP_DONE)
+			return false;
+	return true;
+}
+
+/* After a crash loop used up the budget: every other instance stops gracefully. */
+static void stop_others(struct tinyhold *t)
+{
+	size_t i;
+
+	t->stop_due = false;
+	for (i = 0; i < t->nslots; i++) {
+		struct slot *s = &t->slots[i];
+		if (s->role != SLOT_SERVING || sup_state(&s->sup) == SUP_DONE)
+			continue;
+		if (s->pid > 0 && kill(t->cfg.process_group ? -s->pid : s->pid, SIGTERM) < 0 &&
+		    errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot signal %d", (int)s->pid);
+		step_kind(t, s, SUP_EV_STOP);
+	}
+}
+
+/* The acts that wait for the end of a pass: starts, the next step of a
+ * rolling reload, and the exit once every instance is done. */
 void inst_at_pass_end(struct tinyhold *t)
 {
 	size_t i;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < t->nslots; i++)
 		if (t->slots[i].start_due)
 			inst_start(t, &t->slots[i]);
-	if (t->exit_due) {
+	if (t->stop_due)
+		stop_others(t);
+	/* Each step waits until the one it replaced is gone: at most N+1 run. */
+	if (t->rolling >= 0 && !reload_busy(&t->reload) && count_role(t, SLOT_RETIRING) == 0)
+		rolling_next(t);
+	if (all_done(t)) {
 		end_reload(t, SIGTERM);
 		if (count_role(t, SLOT_RETIRING) == 0)
-			exit_now(t, t->exit_code);
+			exit_now(t, final_code(t));
 	}
 }

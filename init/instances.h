@@ -15,6 +15,9 @@
 struct slot *inst_with(struct tinyhold *t, enum slot_role role);	/* the first, or NULL */
 struct slot *inst_of_pid(struct tinyhold *t, pid_t pid);	/* NULL: none of ours */
 
+/* "instance 2: " with -n 2 and more, "" with one: for a log line about s. */
+const char *inst_prefix(const struct tinyhold *t, const struct slot *s);
+
 /* Starts the app in a serving slot now; the loop's first start, and SUP_START's. */
 void inst_start(struct tinyhold *t, struct slot *s);
 

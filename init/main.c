@@ -29,16 +29,37 @@
 #define TINYHOLD_VERSION "0.0.0-dev"
 #endif
 
-#define PFD_MAX (1 + 3 * SLOTS_MAX)	/* the signalfd; each slot's notify socket, exec pipe, pidfd */
+#define PFD_PER_SLOT 3	/* each slot's notify socket, exec pipe, pidfd; and the signalfd */
 
 /* ---- collecting ---------------------------------------------------------------- */
 
+/* Every signal that is not ours goes to every instance that runs (-g: to each
+ * group). Forwarded before any reap of this pass: no pid can have been reused. */
+static bool forward(struct tinyhold *t, const struct sig_info *si, const char *name)
+{
+	bool sent = false;
+	size_t i;
+	int r;
+
+	for (i = 0; i < t->nslots; i++) {
+		const struct slot *s = &t->slots[i];
+		if (s->role != SLOT_SERVING || s->pid <= 0)
+			continue;
+		sent = true;
+		r = sig_forward(s->pid, t->cfg.process_group, si);
+		if (r < 0 && r != -ESRCH)
+			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name, (int)s->pid);
+		else
+			log_debug("forwarded %s to %s%d", name, t->cfg.process_group ? "group " : "pid ",
+				  (int)s->pid);
+	}
+	return sent;
+}
+
 static void on_signal(struct tinyhold *t, const struct sig_info *si)
 {
-	struct slot *app = inst_with(t, SLOT_SERVING);
 	char buf[24];
 	const char *name = sig_name(si->signo, buf, sizeof buf);
-	int r;
 
 	if (si->signo == SIGCHLD) {
 		t->sigchld = true;	/* reaped once the signals of this pass are read */
@@ -53,17 +74,8 @@ static void on_signal(struct tinyhold *t, const struct sig_info *si)
 		inst_on_reload_signal(t);
 		return;
 	}
-	/* Forwarded before any reap of this pass: the pid cannot have been reused. */
-	if (app != NULL && app->pid > 0) {
-		r = sig_forward(app->pid, t->cfg.process_group, si);
-		if (r < 0 && r != -ESRCH)
-			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name, (int)app->pid);
-		else
-			log_debug("forwarded %s to %s%d", name, t->cfg.process_group ? "group " : "pid ",
-				  (int)app->pid);
-	} else if (!inst_is_stop_signal(si->signo)) {
+	if (!forward(t, si, name) && !inst_is_stop_signal(si->signo))
 		log_info("no app running; %s not forwarded", name);
-	}
 	if (inst_is_stop_signal(si->signo))
 		inst_on_stop_signal(t, si->signo, name);
 }
@@ -128,7 +140,7 @@ static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
 	for (j = 1; j < n; j++) {
 		if (pfd[j].revents == 0)
 			continue;
-		for (i = 0; i < SLOTS_MAX; i++) {
+		for (i = 0; i < t->nslots; i++) {
 			struct slot *s = &t->slots[i];
 			if (pfd[j].fd == s->errfd)
 				inst_check_exec(t, s, false);
@@ -149,14 +161,16 @@ static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
 {
-	struct pollfd pfd[PFD_MAX];
+	struct pollfd *pfd = calloc(1 + PFD_PER_SLOT * t->nslots, sizeof *pfd);
 
+	if (pfd == NULL)
+		die(EXIT_SETUP, ENOMEM, "cannot allocate the poll set");
 	for (;;) {
 		short notify_ev = heard_readable(t) ? POLLIN : 0;
 		size_t n = 0, i;
 
 		add_pfd(pfd, &n, t->sigfd, POLLIN);
-		for (i = 0; i < SLOTS_MAX; i++) {
+		for (i = 0; i < t->nslots; i++) {
 			add_pfd(pfd, &n, t->slots[i].notifyfd, notify_ev);
 			add_pfd(pfd, &n, t->slots[i].errfd, POLLIN);
 			add_pfd(pfd, &n, t->slots[i].watchfd, POLLIN);
@@ -196,8 +210,6 @@ int main(int argc, char **argv)
 	if (t.sigfd < 0)
 		die(EXIT_SETUP, -t.sigfd, "cannot set up signals");
 	t.self = getpid();
-	for (i = 0; i < SLOTS_MAX; i++)
-		slot_reset(&t.slots[i]);
 
 	switch (opts_parse(argc, argv, environ, &t.cfg)) {
 	case OPTS_HELP:
@@ -223,9 +235,11 @@ int main(int argc, char **argv)
 	if (t.self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_msg(LOG_WARN, errno, "cannot become a subreaper; orphans go to the real init");
 
+	setup_instances(&t);
 	setup_spawn(&t);
 	setup_supervisor(&t);
 	reload_init(&t.reload, t.cfg.ready_timeout_ms);
-	inst_start(&t, &t.slots[0]);
+	for (i = 0; i < (size_t)t.instances; i++)
+		inst_start(&t, &t.slots[i]);
 	loop(&t);
 }

@@ -3,6 +3,7 @@
  * failure is a setup error (125) that names what it could not do. */
 #include "setup.h"
 #include "closer.h"
+#include "cpus.h"
 #include "inherit.h"
 #include "log.h"
 #include "sock.h"
@@ -116,8 +117,7 @@ void setup_sockets(struct tinyhold *t)
 	/* Room for what one datagram brings and for a FDSTOREREMOVE of the whole store, twice. */
 	t->notify_room = NOTIFY_FDS_MAX + (size_t)t->cfg.fdstore_max;
 	if (held_init(&t->held, cap, backlog, t->fd_limit) < 0 || t->pass_fds == NULL ||
-	    t->pass_names == NULL || fdstore_init(&t->store, (size_t)t->cfg.fdstore_max) < 0 ||
-	    closer_init(2 * t->notify_room) < 0)
+	    t->pass_names == NULL || closer_init(2 * t->notify_room) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate sockets");
 	adopt_inherited(t, inherited);
 	bind_all(t);
@@ -163,12 +163,66 @@ void setup_supervisor(struct tinyhold *t)
 		.watchdog_ms = t->cfg.watchdog_ms,
 		.remap = t->cfg.remap,
 	};
-	int64_t *recent = NULL;
+	int i;
 
-	if (sc.max_restarts > 0 && (recent = calloc((size_t)sc.max_restarts, sizeof *recent)) == NULL)
+	if (sc.max_restarts > 0 &&
+	    (t->window.recent = calloc((size_t)sc.max_restarts, sizeof *t->window.recent)) == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the restart window");
-	sup_init(&t->slots[0].sup, &sc, recent);
-	t->slots[0].role = SLOT_SERVING;
+	/* Instance i serves in slot i first; each is supervised on its own, with one
+	 * crash-loop budget for all. */
+	for (i = 0; i < t->instances; i++) {
+		sup_init(&t->slots[i].sup, &sc, &t->window);
+		t->slots[i].role = SLOT_SERVING;
+		t->slots[i].index = i;
+	}
+	t->rolling = t->reload_index = t->gave_up = -1;
+}
+
+/* A quota in thousandths of a CPU as the log says it: "0.5", "3.5", "2". */
+static void fmt_cpus(char *buf, size_t len, long milli)
+{
+	if (milli % 1000 == 0)
+		snprintf(buf, len, "%ld", milli / 1000);
+	else if (milli % 100 == 0)
+		snprintf(buf, len, "%ld.%ld", milli / 1000, milli % 1000 / 100);
+	else
+		snprintf(buf, len, "%ld.%03ld", milli / 1000, milli % 1000);
+}
+
+/* -n: how many instances, and for auto the reason, at the default verbosity;
+ * then a slot for each, room for a reload, and a fd store for each. */
+void setup_instances(struct tinyhold *t)
+{
+	char why[96] = "";
+	struct cpus c;
+	int i;
+
+	t->instances = t->cfg.instances;
+	if (t->instances == 0) {
+		cpus_detect(&c);
+		t->instances = c.n;
+		if (c.quota_milli > 0 && (c.quota_milli + 999) / 1000 <= c.affinity) {
+			char q[32];
+			fmt_cpus(q, sizeof q, c.quota_milli);
+			snprintf(why, sizeof why, " (cgroup quota %s CPU%s)", q,
+				 c.quota_milli == 1000 ? "" : "s");
+		} else {
+			snprintf(why, sizeof why, " (%d CPU%s in the affinity mask)", c.affinity,
+				 c.affinity == 1 ? "" : "s");
+		}
+	}
+	if (t->cfg.instances != 1)
+		log_info("%d instance%s%s", t->instances, t->instances == 1 ? "" : "s", why);
+	t->nslots = (size_t)t->instances + SLOTS_EXTRA;
+	t->slots = calloc(t->nslots, sizeof *t->slots);
+	t->stores = calloc((size_t)t->instances, sizeof *t->stores);
+	if (t->slots == NULL || t->stores == NULL)
+		die(EXIT_SETUP, ENOMEM, "cannot allocate %d instances", t->instances);
+	for (i = 0; i < (int)t->nslots; i++)
+		slot_reset(&t->slots[i]);
+	for (i = 0; i < t->instances; i++)
+		if (fdstore_init(&t->stores[i], (size_t)t->cfg.fdstore_max) < 0)
+			die(EXIT_SETUP, ENOMEM, "cannot allocate the fd store");
 }
 
 /* As systemd does since v240: tinyhold itself may use every fd the hard limit
@@ -228,7 +282,7 @@ void setup_spawn(struct tinyhold *t)
 	};
 	/* Then the terminal stays ours, and its SIGINT reaches the app through us. */
 	t->give_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() &&
-		     !set.new_session;
+		     !set.new_session && t->instances == 1;	/* with several, none is the one */
 	set.give_tty = t->give_tty;
 	if (spawn_init(&t->spawn, &set) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot prepare the app's environment");

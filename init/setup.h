@@ -18,5 +18,7 @@ void setup_sockets(struct tinyhold *t);
 void setup_spawn(struct tinyhold *t);
 /* Slot 0's supervisor, serving. */
 void setup_supervisor(struct tinyhold *t);
+/* -n: the instances (cpus.c for auto, said in the log), their slots and fd stores. */
+void setup_instances(struct tinyhold *t);
 
 #endif

@@ -84,10 +84,11 @@ int slot_spawn(struct slot *s, const struct slot_start *st, unsigned long restar
 			return r;
 		}
 	}
-	held_reset(st->held);
+	held_reset(st->held, st->others_run);
 	n = held_pass(st->held, st->store, st->pass_fds, st->pass_names);
 	pid = spawn_start(st->spawn, st->pass_fds, n, st->pass_names,
-			  s->notifyfd >= 0 ? s->notify_addr : NULL, restarts, take_tty, &s->errfd);
+			  s->notifyfd >= 0 ? s->notify_addr : NULL, s->index, restarts, take_tty,
+			  &s->errfd);
 	if (pid < 0) {
 		s->errfd = -1;
 		slot_close_notify(s);

@@ -27,6 +27,8 @@ enum slot_role {
 
 struct slot {
 	enum slot_role role;
+	int index;		/* TINYHOLD_INSTANCE: the instance it runs, 0..N-1; a reload's
+				 * new one has the index of the one it replaces */
 	pid_t pid;		/* 0: not running, or reaped */
 	pid_t pgid;		/* its process group, kept until the group is empty */
 	int errfd;		/* exec outcome pipe; -1 once the outcome is known */
@@ -49,7 +51,8 @@ struct slot {
 struct slot_start {
 	struct spawn_ctx *spawn;
 	const struct held *held;
-	const struct fdstore *store;
+	const struct fdstore *store;	/* this instance's */
+	bool others_run;	/* other instances run: the held sockets keep their O_NONBLOCK */
 	int *pass_fds;		/* room for held + store */
 	char *pass_names;	/* room for HELD_NAMES_MAX + 1 */
 	bool notify;		/* a notify socket of its own */

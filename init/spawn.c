@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define NUM_BUF 21		/* the digits of 2^64-1 and a NUL */
-#define ENV_OURS 8		/* entries tinyhold adds: see build_env() */
+#define ENV_OURS 9		/* entries tinyhold adds: see build_env() */
 #define FDNAME_SLOT 256		/* one name of at most 255 bytes and its ':' */
 #define APP_FD_ROOM 64		/* fds the app may open beyond what it is given, at the least */
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -40,7 +40,8 @@ static bool has_key(const char *entry, const char *key_eq)
 static bool tinyhold_owned(const struct spawn_settings *set, const char *entry)
 {
 	if (has_key(entry, "LISTEN_FDS=") || has_key(entry, "LISTEN_PID=") ||
-	    has_key(entry, "LISTEN_FDNAMES=") || has_key(entry, "TINYHOLD_RESTARTS="))
+	    has_key(entry, "LISTEN_FDNAMES=") || has_key(entry, "TINYHOLD_RESTARTS=") ||
+	    has_key(entry, "TINYHOLD_INSTANCE="))
 		return true;
 	if (has_key(entry, "WATCHDOG_USEC=") || has_key(entry, "WATCHDOG_PID="))
 		return true;
@@ -77,11 +78,12 @@ int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set)
 	c->sorted = calloc(set->max_fds + 1, sizeof *c->sorted);
 	c->listen_names_cap = set->max_fds * FDNAME_SLOT + 1;
 	c->restarts = env_entry("TINYHOLD_RESTARTS=", "", NUM_BUF);
+	c->instance = env_entry("TINYHOLD_INSTANCE=", "", NUM_BUF);
 	c->listen_fds = env_entry("LISTEN_FDS=", "", NUM_BUF);
 	c->listen_pid = env_entry("LISTEN_PID=", "", NUM_BUF);
 	c->listen_names = env_entry("LISTEN_FDNAMES=", "", c->listen_names_cap);
 	if (c->base_env == NULL || c->envp == NULL || c->moved == NULL || c->sorted == NULL ||
-	    c->restarts == NULL ||
+	    c->restarts == NULL || c->instance == NULL ||
 	    c->listen_fds == NULL || c->listen_pid == NULL || c->listen_names == NULL)
 		goto oom;
 	if (set->notify &&
@@ -108,6 +110,7 @@ void spawn_free(struct spawn_ctx *c)
 {
 	/* envp's and base_env's other entries belong to environ. */
 	free(c->restarts);
+	free(c->instance);
 	free(c->listen_fds);
 	free(c->listen_pid);
 	free(c->listen_names);
@@ -123,13 +126,15 @@ void spawn_free(struct spawn_ctx *c)
 
 /* The app's environment for this start; at most ENV_OURS entries of ours. */
 static void build_env(struct spawn_ctx *c, size_t nfds, const char *names, const char *notify_addr,
-		      unsigned long restarts)
+		      int instance, unsigned long restarts)
 {
 	size_t n = c->nbase;
 
 	memcpy(c->envp, c->base_env, n * sizeof *c->envp);
 	io_fmt_u64(c->restarts + strlen("TINYHOLD_RESTARTS="), restarts);
 	c->envp[n++] = c->restarts;
+	io_fmt_u64(c->instance + strlen("TINYHOLD_INSTANCE="), (unsigned long long)instance);
+	c->envp[n++] = c->instance;
 	/* With no fds there is nothing to activate: the app sees no LISTEN_*. */
 	if (nfds > 0) {
 		io_fmt_u64(c->listen_fds + strlen("LISTEN_FDS="), nfds);
@@ -308,7 +313,8 @@ static void child(struct spawn_ctx *c, int errfd)
 }
 
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
-		  const char *notify_addr, unsigned long restarts, bool take_tty, int *errfd)
+		  const char *notify_addr, int instance, unsigned long restarts, bool take_tty,
+		  int *errfd)
 {
 	int pipefd[2];
 	pid_t pid;
@@ -318,7 +324,7 @@ pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *
 	c->fds = fds;
 	c->nfds = nfds;
 	c->tty_now = take_tty && c->set.give_tty && !c->set.new_session;
-	build_env(c, nfds, names, notify_addr, restarts);
+	build_env(c, nfds, names, notify_addr, instance, restarts);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	pid = fork();

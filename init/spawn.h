@@ -37,6 +37,7 @@ struct spawn_ctx {
 	size_t nbase;
 	char **envp;		/* rebuilt before each fork */
 	char *restarts;		/* "TINYHOLD_RESTARTS=N" */
+	char *instance;		/* "TINYHOLD_INSTANCE=I" */
 	char *listen_fds;	/* "LISTEN_FDS=N" */
 	char *listen_names;	/* "LISTEN_FDNAMES=a:b" */
 	size_t listen_names_cap;
@@ -74,7 +75,8 @@ void spawn_free(struct spawn_ctx *c);
  * exec-error pipe (*errfd: EOF once exec worked, a struct spawn_error if it
  * failed), or -errno if fork failed. */
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
-		  const char *notify_addr, unsigned long restarts, bool take_tty, int *errfd);
+		  const char *notify_addr, int instance, unsigned long restarts, bool take_tty,
+		  int *errfd);
 
 /* Reads the exec outcome: 1 and *out on failure, 0 on success, -EAGAIN if
  * exec has not happened yet. */

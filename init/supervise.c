@@ -10,11 +10,11 @@
 
 #define BACKOFF_SHIFT_MAX 30	/* 100 ms << 30 is far past any backoff-max */
 
-void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent)
+void sup_init(struct sup *s, const struct sup_config *cfg, struct sup_window *w)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
-	s->recent = recent;
+	s->window = w;
 	s->deadline_ms = -1;
 	s->watchdog_deadline_ms = -1;
 	s->state = SUP_RUNNING;
@@ -43,6 +43,18 @@ static void spawn_failed(struct sup *s, int code, int64_t now_ms)
 	s->last_exit.exit_code = code;
 	s->state = SUP_BACKOFF;
 	s->deadline_ms = now_ms + FORK_RETRY_MS;
+}
+
+int sup_combined_code(const int *codes, size_t n, int gave_up)
+{
+	size_t i;
+
+	if (gave_up >= 0 && (size_t)gave_up < n)
+		return codes[gave_up];
+	for (i = 0; i < n; i++)
+		if (codes[i] != 0)
+			return codes[i];
+	return 0;
 }
 
 int sup_status_code(const struct sup_event *ev)
@@ -96,13 +108,13 @@ static bool crash_loop(struct sup *s, int64_t now_ms)
 
 	if (cap == 0)
 		return false;
-	while (s->recent_count > 0) {
-		size_t oldest = (s->recent_head + cap - s->recent_count) % cap;
-		if (now_ms - s->recent[oldest] < s->cfg.window_ms)
+	while (s->window->count > 0) {
+		size_t oldest = (s->window->head + cap - s->window->count) % cap;
+		if (now_ms - s->window->recent[oldest] < s->cfg.window_ms)
 			break;
-		s->recent_count--;
+		s->window->count--;
 	}
-	return s->recent_count >= cap;
+	return s->window->count >= cap;
 }
 
 static void remember_restart(struct sup *s, int64_t now_ms)
@@ -111,10 +123,10 @@ static void remember_restart(struct sup *s, int64_t now_ms)
 
 	if (cap == 0)
 		return;
-	s->recent[s->recent_head] = now_ms;
-	s->recent_head = (s->recent_head + 1) % cap;
-	if (s->recent_count < cap)
-		s->recent_count++;
+	s->window->recent[s->window->head] = now_ms;
+	s->window->head = (s->window->head + 1) % cap;
+	if (s->window->count < cap)
+		s->window->count++;
 }
 
 /* The app and its process group are gone: exit, or restart now or later. */

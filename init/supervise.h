@@ -97,15 +97,22 @@ struct sup {
 	bool killed;		/* SIGKILL sent in this STOPPING: the next deadline says so */
 	unsigned fast_crashes;	/* consecutive runs shorter than FAST_RUN_MS */
 	unsigned long restarts;	/* TINYHOLD_RESTARTS */
-	int64_t *recent;	/* ring of restart times for the crash-loop guard, max_restarts long */
-	size_t recent_head, recent_count;
+	struct sup_window *window;	/* the crash-loop guard's, shared by every instance */
 	int64_t delay_ms;	/* of the last SUP_NOTE_RESTART */
 	int exit_code;		/* valid in SUP_DONE */
 	enum sup_note note;
 };
 
-/* recent must hold cfg->max_restarts entries (none when it is 0). */
-void sup_init(struct sup *s, const struct sup_config *cfg, int64_t *recent);
+/* The restarts within --restart-window, for --max-restarts: one budget for
+ * all instances together (-n), so it lives apart from any one struct sup. */
+struct sup_window {
+	int64_t *recent;	/* a ring of restart times, max_restarts long */
+	size_t head, count;
+};
+
+/* w->recent must hold cfg->max_restarts entries (none when it is 0); w may be
+ * shared by several struct sup. */
+void sup_init(struct sup *s, const struct sup_config *cfg, struct sup_window *w);
 enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms);
 
 /* The next deadline (the state's or the watchdog's), or -1: step SUP_EV_TIMER then. */
@@ -120,6 +127,12 @@ unsigned long sup_restarts(const struct sup *s);	/* TINYHOLD_RESTARTS */
 int64_t sup_delay_ms(const struct sup *s);	/* of the last SUP_NOTE_RESTART */
 int64_t sup_started_ms(const struct sup *s);
 int sup_exit_code(const struct sup *s);	/* valid once sup_step() returned SUP_EXIT */
+
+/* With several instances (-n), the status tinyhold ends with once all are done,
+ * from each one's exit code (already remapped by -e) in instance order: the
+ * one whose crash loop used up the budget (gave_up, or -1), else the first
+ * that is not 0, else 0. Pure. */
+int sup_combined_code(const int *codes, size_t n, int gave_up);
 
 /* The status a shell would report: the exit code, or 128+signal. */
 int sup_status_code(const struct sup_event *ev);

@@ -21,17 +21,23 @@
 
 #define EXIT_USAGE 2
 #define EXIT_SETUP 125
-#define SLOTS_MAX (2 + RETIRING_MAX)	/* the app, a reload's new one, old ones stopping */
+#define SLOTS_EXTRA (1 + RETIRING_MAX)	/* beside the instances: a reload's new one, old ones stopping */
 
 struct tinyhold {
 	struct config cfg;
 	struct privs privs;
 	struct spawn_ctx spawn;
-	struct slot slots[SLOTS_MAX];	/* slot 0 serves first; roles move on reloads */
+	struct slot *slots;	/* nslots: instance i serves in slot i first; roles move on reloads */
+	size_t nslots;		/* instances + SLOTS_EXTRA */
+	int instances;		/* -n: how many serve at once */
+	struct sup_window window;	/* --max-restarts: one budget for all instances */
 	struct reload reload;
+	int rolling;		/* the instance a rolling reload replaces next, or -1 */
+	int reload_index;	/* the instance the reload machine replaces now, or -1 */
+	int gave_up;		/* the instance whose crash loop ended it all, or -1 */
 	int sigfd;
 	struct held held;	/* inherited sockets first, then -p's, in order */
-	struct fdstore store;
+	struct fdstore *stores;	/* one per instance: instance i gets back what instance i stored */
 	int *pass_fds;	/* held + stored, for one start */
 	char *pass_names;	/* HELD_NAMES_MAX + 1 */
 	struct notify_datagram dgram;
@@ -47,8 +53,7 @@ struct tinyhold {
 	bool sigchld;		/* reap */
 	bool groups_changed;	/* a reap, a SIGKILL or a watched leftover's end: look at the groups */
 	unsigned long reaped;	/* how many were reaped in this pass, for their order */
-	bool exit_due;		/* the supervisor is done; waiting for old instances */
-	int exit_code;
+	bool stop_due;		/* a crash loop used up the budget: stop every instance */
 };
 
 #endif

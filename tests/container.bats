@@ -163,6 +163,37 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	ct_log_has th-ct-demo '^tinyhold: got SIGTERM; stopping pid [0-9]+$'
 }
 
+@test "-n 2 in a container (TINYHOLD_INSTANCES=2): one instance crashes, the other serves, the container keeps running" {
+	local port i out pids=""
+
+	port=$(free_port)
+	ct_run th-ct-n2 --restart on-failure -e TINYHOLD_INSTANCES=2 -p "127.0.0.1:$port:8080" "$CT_DEMO"
+	wait_http "$port"
+	for i in $(seq 20); do	# both instances answer, sooner or later
+		out=$(http "$port" /) || true
+		pids+="${out#hello from pid } "
+	done
+	run -0 http "$port" /crash
+	run -0 http "$port" /	# the other one, or the new one: never refused
+	[[ "$output" =~ ^hello\ from\ pid\ [0-9]+ ]]
+	ct_log_has th-ct-n2 '^tinyhold: 2 instances$'
+	ct_log_has th-ct-n2 '^tinyhold: instance [01] \(pid [0-9]+\) died of SIGABRT'
+	ct_log_has th-ct-n2 '^tinyhold: instance [01]: started /demo-server as pid [0-9]+ \(restart 1\)$'
+	[ "$(ct_state th-ct-n2 '{{.State.Running}} {{.RestartCount}}')" = "true 0" ]
+	podman stop th-ct-n2 >/dev/null
+	ct_log_has th-ct-n2 '^tinyhold: got SIGTERM; stopping 2 instances$'
+}
+
+@test "-n auto in a container with --cpus 1.5: two instances, and the log says it is the cgroup quota" {
+	local port
+
+	port=$(free_port)
+	ct_run th-ct-nauto --cpus 1.5 -e TINYHOLD_INSTANCES=auto -p "127.0.0.1:$port:8080" "$CT_DEMO"
+	wait_http "$port"
+	ct_log_has th-ct-nauto '^tinyhold: 2 instances \(cgroup quota 1\.5 CPUs\)$'
+	podman stop th-ct-nauto >/dev/null
+}
+
 @test "podman kill -s HUP and USR1 reach the app; podman stop ends it gracefully with the app's status" {
 	local t0 took_ms
 

@@ -48,6 +48,7 @@ struct rig {
 	struct sup sup;
 	bool remap[REMAP_MAX];
 	int64_t *recent;
+	struct sup_window window;
 };
 
 static void rig_init(struct rig *r, enum restart_policy policy, int64_t backoff_max_ms,
@@ -66,7 +67,8 @@ static void rig_init(struct rig *r, enum restart_policy policy, int64_t backoff_
 	if (remap_code >= 0)
 		r->remap[remap_code] = true;
 	r->recent = max_restarts > 0 ? malloc((size_t)max_restarts * sizeof *r->recent) : NULL;
-	sup_init(&r->sup, &cfg, r->recent);
+	r->window = (struct sup_window){ .recent = r->recent };
+	sup_init(&r->sup, &cfg, &r->window);
 }
 
 static void rig_free(struct rig *r)
@@ -779,11 +781,39 @@ static void run_scenario(const struct scenario *sc)
 	rig_free(&r);
 }
 
+/* -n: one status from each instance's (issue 10), by the documented rule. */
+static void test_combined(void)
+{
+	static const struct {
+		const char *about;
+		int codes[4];
+		size_t n;
+		int gave_up;
+		int want;
+	} rows[] = {
+		{ "one instance: its own status", { 42 }, 1, -1, 42 },
+		{ "all 0", { 0, 0, 0 }, 3, -1, 0 },
+		{ "the first non-zero in instance order", { 0, 3, 5 }, 3, -1, 3 },
+		{ "... whichever ended first", { 143, 0, 1 }, 3, -1, 143 },
+		{ "remapped codes arrive as 0", { 0, 0, 5 }, 3, -1, 5 },
+		{ "the instance that used up the crash budget wins", { 0, 143, 134 }, 3, 2, 134 },
+		{ "... even over an earlier non-zero", { 1, 0, 139, 0 }, 4, 2, 139 },
+		{ "a gave_up past the instances is ignored", { 0, 7 }, 2, 5, 7 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		int got = sup_combined_code(rows[i].codes, rows[i].n, rows[i].gave_up);
+		check(got == rows[i].want, "%s: %d, want %d", rows[i].about, got, rows[i].want);
+	}
+}
+
 int main(void)
 {
 	size_t i;
 
 	run_pure_tables();
+	test_combined();
 	for (i = 0; i < sizeof series / sizeof series[0]; i++)
 		run_series(&series[i]);
 	for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
