@@ -94,13 +94,7 @@ bool cpus_has_word(const char *list, const char *word)
 /* A number up to the first blank or newline. */
 static bool parse_word(const char *s, size_t len, unsigned long *out)
 {
-	char buf[24];
-
-	if (len == 0 || len >= sizeof buf)
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return num_parse(buf, QUOTA_NUM_MAX, out) == NUM_OK;
+	return num_parse_n(s, len, QUOTA_NUM_MAX, out) == NUM_OK;
 }
 
 static long milli(unsigned long quota, unsigned long period)

@@ -560,11 +560,6 @@ struct slot *inst_of_pid(struct tinyhold *t, pid_t pid)
 	return NULL;
 }
 
-bool inst_is_stop_signal(int signo)
-{
-	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
-}
-
 void inst_on_stop_signal(struct tinyhold *t, int signo, const char *name)
 {
 	struct slot *one = NULL;

@@ -26,7 +26,6 @@ void inst_start(struct tinyhold *t, struct slot *s);
 void inst_check_exec(struct tinyhold *t, struct slot *s, bool final);
 
 /* Events. */
-bool inst_is_stop_signal(int signo);
 void inst_on_stop_signal(struct tinyhold *t, int signo, const char *name);
 void inst_on_reload_signal(struct tinyhold *t);
 void inst_heard(struct tinyhold *t, struct slot *s, const struct notify_msg *m);

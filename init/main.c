@@ -74,9 +74,9 @@ static void on_signal(struct tinyhold *t, const struct sig_info *si)
 		inst_on_reload_signal(t);
 		return;
 	}
-	if (!forward(t, si, name) && !inst_is_stop_signal(si->signo))
+	if (!forward(t, si, name) && !sig_is_stop(si->signo))
 		log_info("no app running; %s not forwarded", name);
-	if (inst_is_stop_signal(si->signo))
+	if (sig_is_stop(si->signo))
 		inst_on_stop_signal(t, si->signo, name);
 }
 

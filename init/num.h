@@ -3,6 +3,8 @@
 #ifndef TINYHOLD_NUM_H
 #define TINYHOLD_NUM_H
 
+#include <stddef.h>
+
 enum num_result {
 	NUM_OK = 0,
 	NUM_NOT_A_NUMBER = -1,	/* empty, a sign, a space, any non-digit */
@@ -11,5 +13,9 @@ enum num_result {
 
 /* The whole of text is decimal digits ("08" is 8) and at most max. */
 enum num_result num_parse(const char *text, unsigned long max, unsigned long *out);
+
+/* The same for the len bytes at text (a field of /proc or /sys, up to its
+ * blank or newline): what a kernel file says goes through the same grammar. */
+enum num_result num_parse_n(const char *text, size_t len, unsigned long max, unsigned long *out);
 
 #endif

@@ -300,9 +300,7 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 	case OPT_RELOAD_SIGNAL: {
 		int sig = sig_parse(value);
 		/* Stop signals, SIGCHLD and what cannot be caught or means a fault are taken. */
-		if (sig < 0 || sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGCHLD ||
-		    sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS ||
-		    sig == SIGFPE || sig == SIGILL || sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS)
+		if (!sig_can_reload(sig))
 			return fail(cfg, "bad %s '%s': not a signal tinyhold can use for reloads",
 				    o->label, value);
 		cfg->reload_signal = sig;

@@ -34,15 +34,17 @@ static bool proc_is_ours(void)
 static bool next_int(const char **p, int *out)
 {
 	const char *q = *p;
-	long v = 0;
+	unsigned long v;
+	size_t len;
 
-	if (*q++ != ' ' || *q < '0' || *q > '9')
+	if (*q++ != ' ')
 		return false;
-	for (; *q >= '0' && *q <= '9' && v <= 0x7fffffff; q++)
-		v = v * 10 + (*q - '0');
+	len = strcspn(q, " ");
+	if (num_parse_n(q, len, 0x7fffffffUL, &v) != NUM_OK)
+		return false;
 	*out = (int)v;
-	*p = q;
-	return v <= 0x7fffffff;
+	*p = q + len;
+	return true;
 }
 
 /* state, ppid and pgrp of /proc/NAME/stat; false if the process is gone. */

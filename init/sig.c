@@ -19,6 +19,24 @@
  * would turn a crash into a hang, so they keep their default action. */
 static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS };
 
+bool sig_is_stop(int signo)
+{
+	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
+}
+
+bool sig_can_reload(int signo)
+{
+	size_t i;
+
+	if (signo < 1 || signo > SIG_MAX || sig_is_stop(signo) || signo == SIGCHLD ||
+	    signo == SIGKILL || signo == SIGSTOP)
+		return false;
+	for (i = 0; i < sizeof sync_signals / sizeof sync_signals[0]; i++)
+		if (signo == sync_signals[i])
+			return false;
+	return true;
+}
+
 static uint64_t blocked_mask(void)
 {
 	uint64_t mask = ~(uint64_t)0;

@@ -31,6 +31,13 @@ int sig_read(int sigfd, struct sig_info *out);
 /* Sends signo to pid, or to its process group; keeps a sigqueue() value. 0 or -errno. */
 int sig_forward(pid_t pid, bool whole_group, const struct sig_info *si);
 
+/* SIGTERM, SIGINT, SIGQUIT: what stops the app, and tinyhold after it. */
+bool sig_is_stop(int signo);
+
+/* Whether signo may be --reload-signal: not a stop signal, not SIGCHLD, not
+ * what cannot be caught (KILL, STOP) or means a fault (SEGV, BUS, ...). */
+bool sig_can_reload(int signo);
+
 /* "HUP", "SIGHUP", "1", "RTMIN+3", "SIGRTMIN+3" -> 1..64, or -1. Pure. */
 int sig_parse(const char *text);
 

@@ -2,6 +2,7 @@
  * it never sets SO_REUSEPORT: whoever could share the port could steal it. */
 #include "sock.h"
 #include "io.h"
+#include "num.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,13 +16,14 @@
 
 #define SOMAXCONN_PATH "/proc/sys/net/core/somaxconn"
 #define UNIX_SOCKET_MODE 0666
+#define SOMAXCONN_MAX 100000000	/* far past the kernel's own cap (INT_MAX is for it alone) */
 
 int sock_default_backlog(void)
 {
 	char buf[16];
+	unsigned long v;
 	ssize_t n;
-	long v = 0;
-	int fd, i;
+	int fd;
 
 	fd = open(SOMAXCONN_PATH, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -30,9 +32,10 @@ int sock_default_backlog(void)
 	(void)close(fd);
 	if (n <= 0)
 		return SOMAXCONN;
-	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && v < 100000000; i++)
-		v = v * 10 + (buf[i] - '0');
-	return v > 0 ? (int)v : SOMAXCONN;
+	buf[n] = '\0';
+	if (num_parse_n(buf, strcspn(buf, "\n"), SOMAXCONN_MAX, &v) != NUM_OK || v == 0)
+		return SOMAXCONN;
+	return (int)v;
 }
 
 static int fail_close(int fd)

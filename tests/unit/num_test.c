@@ -29,9 +29,34 @@ static const struct {
 	{ "9x", 100, NUM_NOT_A_NUMBER, 0 },
 };
 
+/* num_parse_n: the same grammar over a field of a kernel file. */
+static const struct {
+	const char *text;
+	size_t len;
+	unsigned long max;
+	enum num_result want;
+	unsigned long value;
+} spans[] = {
+	{ "4096\n", 4, 100000000, NUM_OK, 4096 },		/* somaxconn up to its newline */
+	{ "12 S 1 12", 2, 0x7fffffff, NUM_OK, 12 },		/* a /proc/PID/stat field */
+	{ "350000 100000", 6, 0x7fffffffffUL, NUM_OK, 350000 },	/* cpu.max's quota */
+	{ "max 100000", 3, 100, NUM_NOT_A_NUMBER, 0 },
+	{ "-1\n", 2, 100, NUM_NOT_A_NUMBER, 0 },		/* cfs_quota_us: no quota */
+	{ "12", 0, 100, NUM_NOT_A_NUMBER, 0 },
+	{ "1234567890123456789012345", 25, ULONG_MAX, NUM_TOO_BIG, 0 },
+	{ "2147483648 ", 10, 0x7fffffff, NUM_TOO_BIG, 0 },
+};
+
 int main(void)
 {
 	size_t i;
+
+	for (i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+		unsigned long v = 12345;
+		enum num_result r = num_parse_n(spans[i].text, spans[i].len, spans[i].max, &v);
+		check(r == spans[i].want && (r != NUM_OK || v == spans[i].value),
+		      "num_parse_n('%s', %zu) = %d, %lu", spans[i].text, spans[i].len, r, v);
+	}
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		unsigned long v = 12345;
