@@ -1,5 +1,6 @@
 /* notify: receives sd_notify() datagrams and parses them. It decides nothing:
- * who may send (the app's processes) and what a message does are main.c's. */
+ * who may send (the app's processes) and what a message does are decided in
+ * heard.c and instances.c. */
 #include "notify.h"
 #include "spec.h"
 

@@ -1,6 +1,6 @@
 /* sig: blocks signals with the raw kernel mask, so libc-reserved numbers
  * (32-34) are blocked and forwarded too, and reads them from a signalfd.
- * It never decides what a signal means: main.c and supervise.c do. */
+ * It never decides what a signal means: main.c, instances.c and supervise.c do. */
 #include "sig.h"
 #include "num.h"
 
