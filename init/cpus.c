@@ -16,7 +16,7 @@
 
 #define CPUS_FILE_MAX 65536	/* mountinfo of a busy host; what is past it is not read */
 #define CPUS_PATH_MAX 512
-#define QUOTA_NUM_MAX 0x7fffffffffUL	/* past any quota or period in microseconds */
+#define QUOTA_NUM_MAX ULONG_MAX	/* what a quota or period in microseconds may be here */
 
 static char *next_field(char **p, char sep)
 {
@@ -99,9 +99,13 @@ static bool parse_word(const char *s, size_t len, unsigned long *out)
 
 static long milli(unsigned long quota, unsigned long period)
 {
+	unsigned long long m;
+
 	if (period == 0)
 		return -1;
-	return (long)((quota * 1000 + period - 1) / period);	/* a part of a thousandth counts */
+	/* In 64 bits on every architecture: a 32-bit quota * 1000 would wrap. */
+	m = ((unsigned long long)quota * 1000 + period - 1) / period;	/* a part of a thousandth counts */
+	return m > LONG_MAX ? LONG_MAX : (long)m;
 }
 
 long cpus_quota_v2(const char *cpu_max)

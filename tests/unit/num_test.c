@@ -39,7 +39,7 @@ static const struct {
 } spans[] = {
 	{ "4096\n", 4, 100000000, NUM_OK, 4096 },		/* somaxconn up to its newline */
 	{ "12 S 1 12", 2, 0x7fffffff, NUM_OK, 12 },		/* a /proc/PID/stat field */
-	{ "350000 100000", 6, 0x7fffffffffUL, NUM_OK, 350000 },	/* cpu.max's quota */
+	{ "350000 100000", 6, ULONG_MAX, NUM_OK, 350000 },	/* cpu.max's quota */
 	{ "max 100000", 3, 100, NUM_NOT_A_NUMBER, 0 },
 	{ "-1\n", 2, 100, NUM_NOT_A_NUMBER, 0 },		/* cfs_quota_us: no quota */
 	{ "12", 0, 100, NUM_NOT_A_NUMBER, 0 },
