@@ -169,10 +169,14 @@ examples/demo-server: examples/demo-server.c
 tests/bin/%.bin: tests/bin/%.c
 	$(EXAMPLE_CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
-build/unit/%: tests/unit/%.c tests/unit/check.h $(LIBOBJS:build/%.o=init/%.c) init/*.h
-	@mkdir -p build/unit
-	cc -O1 -g -std=c11 -D_GNU_SOURCE $(WARN) -Iinit -fsanitize=address,undefined \
-		-o $@ $< $(filter-out init/main.c,$(SRCS))
+# The unit tests link the modules compiled once with ASan+UBSan (not main.c).
+UNIT_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE $(WARN) -Iinit -fsanitize=address,undefined
+UNIT_OBJS = $(patsubst init/%.c,build/unit/obj/%.o,$(filter-out init/main.c,$(SRCS)))
+build/unit/obj/%.o: init/%.c init/*.h
+	@mkdir -p build/unit/obj
+	cc $(UNIT_CFLAGS) -c -o $@ $<
+build/unit/%: tests/unit/%.c tests/unit/check.h $(UNIT_OBJS)
+	cc $(UNIT_CFLAGS) -o $@ $< $(UNIT_OBJS)
 
 demo: need-build
 	@$(MAKE) --no-print-directory demo-run
