@@ -266,7 +266,7 @@ readies_at_least() { [ "$(count_lines 'is ready$')" -ge "$1" ]; }
 
 @test "SIGTERM during a rolling reload stops every instance, old and new" {
 	start_tinyhold -n 2 --reload-signal HUP -- "$APP" --ready --delay 2
-	wait_until 20 ups_at_least 2
+	wait_until 30 readies_at_least 2
 	kill -HUP "$(th_pid)"
 	wait_line 'reloading'
 	kill -TERM "$(th_pid)"

@@ -425,10 +425,11 @@ storm_windows() {
 		"$(count_lines 'died of SIGRTMIN')" "apps died of one; $(last_restart) restarts" >&3
 	[ $((fw + nf + cf)) -eq "$COUNT" ]	# none lost inside tinyhold, none doubled
 	[ "$bad" -eq 0 ]			# none to a pid that was not the app
-	# Every kind of window was hit.
+	# Every kind of window was hit, but between fork and exec (a few hundred µs in
+	# 3 ms) only by chance: some runs land none there, and that says nothing of tinyhold.
 	[ "$fw" -gt 0 ]
 	[ "$nf" -gt 0 ]
-	[ "$early" -gt 0 ]
+	[ "$early" -gt 0 ] || echo "# $mode: none landed between fork and exec this run" >&3
 	# No app got more than tinyhold forwarded to it.
 	awk 'FNR == NR { if ($0 ~ /^tinyhold: forwarded SIG.* to (pid|group) [0-9]+$/) to[$NF]++; next }
 		$1 != "ready" { got[$1]++ }
