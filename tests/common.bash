@@ -176,6 +176,10 @@ cleanup_tinyhold() {
 		echo "--- tinyhold log ($TH_LOG):"
 		cat "$TH_LOG"
 	fi
+	if [ -s "${TH_OUT:-/nonexistent}" ]; then
+		echo "--- the app's stdout, last 40 lines ($TH_OUT):"
+		tail -n 40 "$TH_OUT"
+	fi
 }
 
 require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }

@@ -39,6 +39,12 @@ while args:
         sys.exit("in_app: bad argument %r" % k)
 
 
+def say(text):
+    """One line in one write(): the instances share one open stdout, and print()
+    writes the text and its newline in two calls, so two instances' lines could glue."""
+    os.write(1, (text + "\n").encode())
+
+
 def notify(text, fds=None):
     from systemd import daemon
     daemon.notify(text, fds=fds or [])
@@ -64,7 +70,7 @@ if opts["--store"]:
             fd = 3 + k
             os.lseek(fd, 0, 0)
             got = os.read(fd, 100).decode()
-    print("instance %d got state: %s" % (I, got), flush=True)
+    say("instance %d got state: %s" % (I, got))
     if got == "none":
         fd = os.memfd_create("state")
         os.write(fd, ("instance %d" % I).encode())
@@ -90,7 +96,7 @@ names = os.environ.get("LISTEN_FDNAMES", "").split(":")
 for k in range(n):
     if names[k] != "state":
         threading.Thread(target=serve, args=(3 + k,), daemon=True).start()
-print("up " + line, flush=True)
+say("up " + line)
 if opts["--ready"]:
     notify("READY=1")
 ping = float(opts["--ping"])
