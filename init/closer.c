@@ -4,6 +4,7 @@
  * file runs in the child), and has a copy of our memory, so it reads the
  * list as it was when it was cloned and the parent may reuse the list at once. */
 #include "closer.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -29,7 +30,7 @@ static char stack[CLOSER_STACK_BYTES] __attribute__((aligned(16)));
 
 int closer_init(size_t cap)
 {
-	c.fds = calloc(cap ? cap : 1, sizeof *c.fds);
+	c.fds = mem_alloc(cap ? cap : 1, sizeof *c.fds);
 	c.cap = cap;
 	return c.fds == NULL ? -ENOMEM : 0;
 }

@@ -4,6 +4,7 @@
  * and a hybrid v1/v2 layout both work; ancestors above the mount's root are
  * not visible and not needed (the kernel enforces them on what we can see). */
 #include "cpus.h"
+#include "fmt.h"
 #include "io.h"
 #include "num.h"
 
@@ -62,7 +63,9 @@ bool cpus_parse_mountinfo(char *line, const char **root, const char **mount_poin
 	for (i = 0; i < 5; i++)
 		if ((f[i] = next_field(&p, ' ')) == NULL)
 			return false;
-	sep = p == NULL ? NULL : strstr(p, " - ");
+	for (sep = p; sep != NULL && (sep = strchr(sep, ' ')) != NULL; sep++)
+		if (strncmp(sep, " - ", 3) == 0)
+			break;	/* not strstr(): musl's is 1.3 KB for this one look */
 	if (p != NULL && strncmp(p, "- ", 2) == 0)
 		sep = p - 1;
 	if (sep == NULL)
@@ -145,20 +148,6 @@ int cpus_count(int affinity, long quota_milli)
 
 /* ---- reading /proc and /sys --------------------------------------------------- */
 
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n, got = 0;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)got < len - 1 && (n = io_read(fd, buf + got, len - 1 - (size_t)got)) > 0)
-		got += n;
-	(void)close(fd);
-	buf[got] = '\0';
-	return got;
-}
-
 static long min_quota(long a, long b)
 {
 	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
@@ -172,14 +161,14 @@ static long quota_upwards(char *dir, size_t mount_len, bool v2)
 
 	for (;;) {
 		if (v2) {
-			snprintf(path, sizeof path, "%s/cpu.max", dir);
-			if (read_small(path, a, sizeof a) > 0)
+			fmt(path, sizeof path, "%s/cpu.max", dir);
+			if (io_read_file(path, a, sizeof a) > 0)
 				best = min_quota(best, cpus_quota_v2(a));
 		} else {
-			snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
-			if (read_small(path, a, sizeof a) > 0) {
-				snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
-				if (read_small(path, b, sizeof b) > 0)
+			fmt(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
+			if (io_read_file(path, a, sizeof a) > 0) {
+				fmt(path, sizeof path, "%s/cpu.cfs_period_us", dir);
+				if (io_read_file(path, b, sizeof b) > 0)
 					best = min_quota(best, cpus_quota_v1(a, b));
 			}
 		}
@@ -198,8 +187,8 @@ static bool cgroup_dir(const char *root, const char *mount_point, const char *pa
 	if (strncmp(path, root, rlen) != 0 || (path[rlen] != '/' && path[rlen] != '\0'))
 		return false;	/* outside what this mount shows */
 	if (strcmp(path + rlen, "/") == 0)
-		return (size_t)snprintf(dir, len, "%s", mount_point) < len;
-	return (size_t)snprintf(dir, len, "%s%s", mount_point, path + rlen) < len;
+		return (size_t)fmt(dir, len, "%s", mount_point) < len;
+	return (size_t)fmt(dir, len, "%s%s", mount_point, path + rlen) < len;
 }
 
 static long cgroup_quota(void)
@@ -208,7 +197,7 @@ static long cgroup_quota(void)
 	char *mline, *mnext = mounts;
 	long best = -1;
 
-	if (read_small("/proc/self/mountinfo", mounts, sizeof mounts) <= 0)
+	if (io_read_file("/proc/self/mountinfo", mounts, sizeof mounts) <= 0)
 		return -1;
 	while ((mline = next_field(&mnext, '\n')) != NULL) {
 		const char *root, *mp, *fstype, *opts;
@@ -220,7 +209,7 @@ static long cgroup_quota(void)
 		v2 = strcmp(fstype, "cgroup2") == 0;
 		if (!v2 && !(strcmp(fstype, "cgroup") == 0 && cpus_has_word(opts, "cpu")))
 			continue;
-		if (read_small("/proc/self/cgroup", groups, sizeof groups) <= 0)
+		if (io_read_file("/proc/self/cgroup", groups, sizeof groups) <= 0)
 			return best;
 		while ((gline = next_field(&gnext, '\n')) != NULL) {
 			const char *ctl, *path;

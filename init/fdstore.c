@@ -3,6 +3,8 @@
  * its fds again after each restart does not fill the store. */
 #include "fdstore.h"
 #include "closer.h"
+#include "fmt.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,7 +25,7 @@ int fdstore_init(struct fdstore *st, size_t max)
 	st->n = 0;
 	st->max = max;
 	st->entries = NULL;
-	if (max > 0 && (st->entries = calloc(max, sizeof *st->entries)) == NULL)
+	if (max > 0 && (st->entries = mem_alloc(max, sizeof *st->entries)) == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -58,7 +60,7 @@ int fdstore_add(struct fdstore *st, int fd, const char *name)
 		return -ENOSPC;
 	}
 	st->entries[st->n].fd = fd;
-	snprintf(st->entries[st->n].name, sizeof st->entries[st->n].name, "%s",
+	fmt(st->entries[st->n].name, sizeof st->entries[st->n].name, "%s",
 		 name[0] ? name : FDSTORE_DEFAULT_NAME);
 	st->n++;
 	return 1;

@@ -2,6 +2,8 @@
  * shared sockets before each start, which is what systemd does for the fds it
  * passes (it clears O_NONBLOCK before every exec). */
 #include "held.h"
+#include "fmt.h"
+#include "mem.h"
 #include "spawn.h"
 
 #include <errno.h>
@@ -14,8 +16,8 @@
 int held_init(struct held *h, size_t cap, int backlog, rlim_t fd_limit)
 {
 	memset(h, 0, sizeof *h);
-	h->fds = calloc(cap ? cap : 1, sizeof *h->fds);
-	h->names = calloc(cap ? cap : 1, sizeof *h->names);
+	h->fds = mem_alloc(cap ? cap : 1, sizeof *h->fds);
+	h->names = mem_alloc(cap ? cap : 1, sizeof *h->names);
 	h->cap = cap;
 	h->backlog = backlog;
 	h->fd_limit = fd_limit;
@@ -27,7 +29,7 @@ void held_add(struct held *h, int fd, const char *name)
 	if (h->n >= h->cap)
 		return;	/* cannot happen: sized from the specs and LISTEN_FDS */
 	h->fds[h->n] = fd;
-	snprintf(h->names[h->n], sizeof h->names[0], "%s", name);
+	fmt(h->names[h->n], sizeof h->names[0], "%s", name);
 	h->names_len += (h->n > 0) + strlen(h->names[h->n]);
 	h->n++;
 }

@@ -1,6 +1,7 @@
 /* inherit: parses what sd_listen_fds(3) reads, with the same rules, so that
  * tinyhold can itself be socket-activated and pass the sockets on. */
 #include "inherit.h"
+#include "fmt.h"
 #include "num.h"
 #include "spec.h"
 
@@ -38,12 +39,12 @@ void inherit_name(const char *names, size_t i, char *out, size_t out_len)
 		i--;
 	}
 	if (p == NULL) {
-		snprintf(out, out_len, "%s", SPEC_DEFAULT_NAME);
+		fmt(out, out_len, "%s", SPEC_DEFAULT_NAME);
 		return;
 	}
 	len = strcspn(p, ":");
 	if (len >= out_len || !spec_name_valid(p, len, NULL)) {
-		snprintf(out, out_len, "%s", SPEC_DEFAULT_NAME);
+		fmt(out, out_len, "%s", SPEC_DEFAULT_NAME);
 		return;
 	}
 	memcpy(out, p, len);

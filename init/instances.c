@@ -5,7 +5,9 @@
 #include "instances.h"
 #include "closer.h"
 #include "deadline.h"
+#include "fmt.h"
 #include "log.h"
+#include "mem.h"
 #include "pgroup.h"
 #include "sig.h"
 
@@ -69,9 +71,9 @@ static const char *who(const struct tinyhold *t, const struct slot *s)
 	char *b = buf[next++ % 2];
 
 	if (t->instances > 1)
-		snprintf(b, sizeof buf[0], "instance %d (pid %d)", s->index, (int)s->pid);
+		fmt(b, sizeof buf[0], "instance %d (pid %d)", s->index, (int)s->pid);
 	else
-		snprintf(b, sizeof buf[0], "pid %d", (int)s->pid);
+		fmt(b, sizeof buf[0], "pid %d", (int)s->pid);
 	return b;
 }
 
@@ -81,7 +83,7 @@ const char *inst_prefix(const struct tinyhold *t, const struct slot *s)
 
 	if (t->instances <= 1)
 		return "";
-	snprintf(buf, sizeof buf, "instance %d: ", s->index);
+	fmt(buf, sizeof buf, "instance %d: ", s->index);
 	return buf;
 }
 

@@ -3,6 +3,7 @@
  * never wait for its log: a full pipe of a stuck logging driver, or a
  * terminal stopped with Ctrl-S, costs lines, never the loop. */
 #include "log.h"
+#include "fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,7 +115,7 @@ static void write_line(const char *line, size_t len)
 	}
 	if (out.dropped > 0) {
 		char note[64];
-		int n = snprintf(note, sizeof note, "tinyhold: %lu log line%s dropped\n", out.dropped,
+		int n = fmt(note, sizeof note, "tinyhold: %lu log line%s dropped\n", out.dropped,
 				 out.dropped == 1 ? "" : "s");
 		if (!emit(note, (size_t)n)) {
 			out.dropped++;
@@ -200,21 +201,21 @@ size_t log_sanitize(char *s, size_t len)
 /* The attribute lets the compiler check fmt at every caller's call site (clang's
  * -Wformat-nonliteral, part of -Wformat=2, refuses a va_list format without it). */
 __attribute__((format(printf, 2, 0)))
-static void log_vline(int errnum, const char *fmt, va_list ap)
+static void log_vline(int errnum, const char *format, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t len;
 	int n;
 
-	n = snprintf(line, sizeof line, "tinyhold: ");
+	n = fmt(line, sizeof line, "tinyhold: ");
 	len = (size_t)n;
-	n = vsnprintf(line + len, sizeof line - len, fmt, ap);
+	n = fmt_v(line + len, sizeof line - len, format, ap);
 	if (n > 0)
 		len += (size_t)n;
 	if (len >= sizeof line - 1)
 		len = sizeof line - 2;
 	if (errnum != 0) {
-		n = snprintf(line + len, sizeof line - len, ": %s", errno_text(errnum));
+		n = fmt(line + len, sizeof line - len, ": %s", errno_text(errnum));
 		if (n > 0)
 			len += (size_t)n;
 		if (len >= sizeof line - 1)
@@ -228,28 +229,28 @@ static void log_vline(int errnum, const char *fmt, va_list ap)
 	write_line(line, len);
 }
 
-void log_msg(enum log_level level, int errnum, const char *fmt, ...)
+void log_msg(enum log_level level, int errnum, const char *format, ...)
 {
 	va_list ap;
 
 	if (level > current_level)
 		return;
-	va_start(ap, fmt);
-	log_vline(errnum, fmt, ap);
+	va_start(ap, format);
+	log_vline(errnum, format, ap);
 	va_end(ap);
 }
 
-void die(int code, int errnum, const char *fmt, ...)
+void die(int code, int errnum, const char *format, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	log_vline(errnum, fmt, ap);
+	va_start(ap, format);
+	log_vline(errnum, format, ap);
 	va_end(ap);
 	exit(code);
 }
 
 void log_duration(char *buf, size_t len, long long ms)
 {
-	snprintf(buf, len, "%lld.%03llds", ms / 1000, ms % 1000);
+	fmt(buf, len, "%lld.%03llds", ms / 1000, ms % 1000);
 }

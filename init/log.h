@@ -16,10 +16,10 @@ void log_set_level(enum log_level level);
 
 /* errnum 0 means "no reason to append"; otherwise ": strerror(errnum)" ends the line. */
 __attribute__((format(printf, 3, 4)))
-void log_msg(enum log_level level, int errnum, const char *fmt, ...);
+void log_msg(enum log_level level, int errnum, const char *format, ...);
 
 __attribute__((format(printf, 3, 4), noreturn))
-void die(int code, int errnum, const char *fmt, ...);
+void die(int code, int errnum, const char *format, ...);
 
 /* In place: every control character (C0, DEL, and C1 as UTF-8 or as a lone
  * byte) and every byte that is not valid UTF-8 becomes one '?'. Returns the

@@ -10,6 +10,7 @@
 #include "instances.h"
 #include "io.h"
 #include "log.h"
+#include "mem.h"
 #include "opts.h"
 #include "setup.h"
 #include "sig.h"
@@ -82,7 +83,7 @@ static void on_signal(struct tinyhold *t, const struct sig_info *si)
 
 static void drain_signals(struct tinyhold *t)
 {
-	struct sig_info si;
+	struct sig_info si = { 0 };	/* sig_read() fills it; LTO cannot tell */
 	int r;
 
 	while ((r = sig_read(t->sigfd, &si)) > 0)
@@ -161,10 +162,11 @@ static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
 {
-	struct pollfd *pfd = calloc(1 + PFD_PER_SLOT * t->nslots, sizeof *pfd);
+	struct pollfd *pfd = mem_alloc(1 + PFD_PER_SLOT * t->nslots, sizeof *pfd);
 
 	if (pfd == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the poll set");
+	mem_seal();	/* the last allocation: the loop below never allocates */
 	for (;;) {
 		short notify_ev = heard_readable(t) ? POLLIN : 0;
 		size_t n = 0, i;
@@ -216,7 +218,8 @@ int main(int argc, char **argv)
 		(void)io_write_all(STDOUT_FILENO, opts_usage, strlen(opts_usage));
 		exit(0);
 	case OPTS_VERSION:
-		printf("tinyhold %s\n", TINYHOLD_VERSION);
+		(void)io_write_all(STDOUT_FILENO, "tinyhold " TINYHOLD_VERSION "\n",
+				   strlen("tinyhold " TINYHOLD_VERSION "\n"));
 		exit(0);
 	case OPTS_ERROR:
 		log_error("%s", t.cfg.error);

@@ -1,6 +1,8 @@
 /* opts: the command line and its TINYHOLD_* twins. It never prints and never
  * exits: main() turns OPTS_ERROR into one line and exit status 2. */
 #include "opts.h"
+#include "fmt.h"
+#include "mem.h"
 #include "num.h"
 #include "sig.h"
 
@@ -112,12 +114,12 @@ struct parser {
 };
 
 __attribute__((format(printf, 2, 3)))
-static int fail(struct config *cfg, const char *fmt, ...)
+static int fail(struct config *cfg, const char *format, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(cfg->error, sizeof cfg->error, fmt, ap);
+	va_start(ap, format);
+	fmt_v(cfg->error, sizeof cfg->error, format, ap);
 	va_end(ap);
 	return -1;
 }
@@ -422,7 +424,7 @@ static int parse_argv(struct parser *ps, int argc, char **argv)
 			opt = find_long(arg + 2, len);
 			if (opt == NULL)
 				return fail(cfg, "unknown option '%.*s'", (int)(len + 2), arg);
-			snprintf(label, sizeof label, "--%s", opt->long_name);
+			fmt(label, sizeof label, "--%s", opt->long_name);
 			if (eq != NULL && !opt->takes_value)
 				return fail(cfg, "option '%s' takes no value", label);
 			if (eq != NULL)
@@ -440,13 +442,13 @@ static int parse_argv(struct parser *ps, int argc, char **argv)
 					return -2;
 				if (opt->id == OPT_VERSION)
 					return -3;
-				snprintf(label, sizeof label, "-%c", *c);
+				fmt(label, sizeof label, "-%c", *c);
 				if (apply(ps, opt, NULL, &(struct origin){ label, false }) < 0)
 					return -1;
 			}
 			if (*c == '\0')
 				continue;
-			snprintf(label, sizeof label, "-%c", *c);
+			fmt(label, sizeof label, "-%c", *c);
 			if (c[1] != '\0')
 				value = c + 1;
 		}
@@ -475,7 +477,7 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 	config_defaults(cfg);
 	listen_env = env_value(envp, "TINYHOLD_LISTEN");
 	ps.specs_cap = (size_t)(argc > 0 ? argc : 0) + count_words(listen_env);
-	cfg->specs = calloc(ps.specs_cap ? ps.specs_cap : 1, sizeof *cfg->specs);
+	cfg->specs = mem_alloc(ps.specs_cap ? ps.specs_cap : 1, sizeof *cfg->specs);
 	if (cfg->specs == NULL) {
 		fail(cfg, "out of memory");
 		return OPTS_ERROR;
@@ -516,7 +518,7 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 
 void opts_free(struct config *cfg)
 {
-	free(cfg->specs);
+	mem_free(cfg->specs);
 	cfg->specs = NULL;
 	cfg->nspecs = 0;
 }

@@ -2,15 +2,16 @@
  * when it finds members does it read /proc to tell live ones from zombies.
  * It never signals anything. */
 #include "pgroup.h"
+#include "fmt.h"
 #include "io.h"
+#include "mem.h"
 #include "num.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define STAT_READ_MAX 512	/* "pid (comm) state ppid pgrp" fits well within this */
@@ -25,7 +26,7 @@ static bool proc_is_ours(void)
 	if (n <= 0)
 		return false;
 	link[n] = '\0';
-	snprintf(self, sizeof self, "%d", (int)getpid());
+	fmt(self, sizeof self, "%d", (int)getpid());
 	return strcmp(link, self) == 0;
 }
 
@@ -52,18 +53,10 @@ static bool read_stat(const char *name, char *state, int *ppid, int *pgrp)
 {
 	char path[64], buf[STAT_READ_MAX];
 	const char *p;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof path, "/proc/%s/stat", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	fmt(path, sizeof path, "/proc/%s/stat", name);
+	if (io_read_file(path, buf, sizeof buf) <= 0)
 		return false;
-	n = io_read(fd, buf, sizeof buf - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
 	if (p == NULL || p[1] != ' ' || p[2] == '\0')
 		return false;
@@ -79,35 +72,62 @@ bool pgroup_alive(pid_t pgid)
 	return pgroup_alive_stray(pgid, &stray);
 }
 
+/* /proc's entries through getdents64, not opendir(): musl's DIR is malloc'd,
+ * and its closedir()'s free() would bring the general allocator into a binary
+ * that allocates only at start. Each record is the kernel's struct
+ * linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, d_name. */
+#define DIRENT_RECLEN_AT 16
+#define DIRENT_NAME_AT 19
+
+/* What one /proc entry says about pgid; false when the walk can stop. */
+static bool look_at(const char *name, pid_t pgid, pid_t self, bool *alive, pid_t *stray)
+{
+	unsigned long pid;
+	char state;
+	int ppid, pgrp;
+
+	if (name[0] < '1' || name[0] > '9')
+		return true;
+	if (!read_stat(name, &state, &ppid, &pgrp) || pgrp != pgid)
+		return true;
+	if (state == 'Z' && ppid != self)
+		return true;	/* dead: only its parent, not in the group, can reap it */
+	*alive = true;
+	if (state == 'Z' || ppid == self)
+		return false;	/* ours: its SIGCHLD (or its reap) is still to come */
+	if (num_parse(name, 0x7fffffff, &pid) == NUM_OK)
+		*stray = (pid_t)pid;
+	return true;
+}
+
 bool pgroup_alive_stray(pid_t pgid, pid_t *stray)
 {
+	_Alignas(8) char buf[4096];
 	pid_t self = getpid();
-	struct dirent *de;
-	bool alive = false;
-	DIR *d;
+	bool alive = false, more = true;
+	int fd;
 
 	*stray = 0;
 	if (pgid <= 0 || (kill(-pgid, 0) < 0 && errno == ESRCH))
 		return false;
-	if (!proc_is_ours() || (d = opendir("/proc")) == NULL)
+	if (!proc_is_ours() || (fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return true;	/* cannot tell: trust kill(), and the drain timeout bounds the wait */
-	while ((de = readdir(d)) != NULL) {
-		unsigned long pid;
-		char state;
-		int ppid, pgrp;
+	while (more) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		size_t off;
 
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (!read_stat(de->d_name, &state, &ppid, &pgrp) || pgrp != pgid)
-			continue;
-		if (state == 'Z' && ppid != self)
-			continue;	/* dead: only its parent, not in the group, can reap it */
-		alive = true;
-		if (state == 'Z' || ppid == self)
-			break;	/* ours: its SIGCHLD (or its reap) is still to come */
-		if (num_parse(de->d_name, 0x7fffffff, &pid) == NUM_OK)
-			*stray = (pid_t)pid;
+		if (n <= 0)
+			break;
+		for (off = 0; more && off < (size_t)n;) {
+			unsigned short reclen;
+
+			memcpy(&reclen, buf + off + DIRENT_RECLEN_AT, sizeof reclen);
+			more = look_at(buf + off + DIRENT_NAME_AT, pgid, self, &alive, stray);
+			off += reclen;
+		}
 	}
-	(void)closedir(d);
+	(void)close(fd);
 	return alive;
 }

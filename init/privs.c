@@ -2,14 +2,15 @@
  * Resolution happens before any socket is handed out, so a typo in -u is a
  * setup error (125), never a restart loop. */
 #include "privs.h"
+#include "fmt.h"
+#include "io.h"
 #include "num.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define ID_LINE_MAX 4096	/* longer lines are skipped, not cut into a wrong entry */
@@ -93,31 +94,27 @@ struct id_entry {
 static int scan_file(const char *path, bool is_group, line_match match, void *ctx,
 		     struct id_entry *found)
 {
-	char line[ID_LINE_MAX];
-	FILE *f = fopen(path, "re");
-	int r = 0;
+	char buf[ID_LINE_MAX];
+	struct io_lines lines;
+	char *line;
+	int r = io_lines_open(&lines, path, buf, sizeof buf);
 
-	if (f == NULL)
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof line, f) != NULL) {
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	r = 0;
+	while ((line = io_lines_next(&lines)) != NULL) {
 		struct id_line e;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;	/* skip the rest of an overlong line */
-			continue;
-		}
 		if ((is_group ? privs_parse_group_line(line, &e) : privs_parse_passwd_line(line, &e)) < 0)
 			continue;
 		if (match(&e, ctx)) {
-			snprintf(found->name, sizeof found->name, "%s", e.name);
+			fmt(found->name, sizeof found->name, "%s", e.name);
 			found->id = e.id;
 			found->gid = e.gid;
 			r = 1;
 			break;
 		}
 	}
-	(void)fclose(f);
+	io_lines_close(&lines);
 	return r;
 }
 
@@ -167,7 +164,7 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 
 	memset(out, 0, sizeof *out);
 	if (ulen == 0 || ulen >= sizeof user) {
-		snprintf(why, why_len, "bad user '%s'", spec);
+		fmt(why, why_len, "bad user '%s'", spec);
 		return -1;
 	}
 	memcpy(user, spec, ulen);
@@ -175,7 +172,7 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 	if (colon != NULL) {
 		group = colon + 1;
 		if (*group == '\0') {
-			snprintf(why, why_len, "bad user '%s': empty group", spec);
+			fmt(why, why_len, "bad user '%s': empty group", spec);
 			return -1;
 		}
 	}
@@ -185,20 +182,20 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 	key.id = id;
 	r = scan_file(passwd_path, false, match_key, &key, &e);
 	if (r < 0) {
-		snprintf(why, why_len, "cannot read %s: %s", passwd_path, strerror(-r));
+		fmt(why, why_len, "cannot read %s: %s", passwd_path, strerror(-r));
 		return -1;
 	}
 	user_known = r == 1;
 	if (!user_known && key.name != NULL) {
-		snprintf(why, why_len, "unknown user '%s' (not in %s)", user, passwd_path);
+		fmt(why, why_len, "unknown user '%s' (not in %s)", user, passwd_path);
 		return -1;
 	}
 	if (user_known) {
 		/* scan_file() returns 1 only after it filled e; clang-analyzer 14 loses
-		 * that -errno < 0 on its fopen() error path and guesses it could be 1. */
+		 * that -errno < 0 on its open() error path and guesses it could be 1. */
 		out->uid = (uid_t)e.id;	/* NOLINT(clang-analyzer-core.uninitialized.Assign) */
 		out->gid = (gid_t)e.gid;
-		snprintf(name_buf, sizeof name_buf, "%s", e.name);
+		fmt(name_buf, sizeof name_buf, "%s", e.name);
 	} else {
 		/* A bare uid with no entry: its own gid, never root's group by default. */
 		out->uid = (uid_t)id;
@@ -214,11 +211,11 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 		} else {
 			r = scan_file(group_path, true, match_key, &key, &e);
 			if (r < 0) {
-				snprintf(why, why_len, "cannot read %s: %s", group_path, strerror(-r));
+				fmt(why, why_len, "cannot read %s: %s", group_path, strerror(-r));
 				return -1;
 			}
 			if (r == 0) {
-				snprintf(why, why_len, "unknown group '%s' (not in %s)", group, group_path);
+				fmt(why, why_len, "unknown group '%s' (not in %s)", group, group_path);
 				return -1;
 			}
 			out->gid = (gid_t)e.id;
@@ -233,21 +230,36 @@ int privs_resolve(const char *spec, const char *passwd_path, const char *group_p
 		struct collect c = { out, name_buf };
 		r = scan_file(group_path, true, collect_groups, &c, &e);
 		if (r < 0) {
-			snprintf(why, why_len, "cannot read %s: %s", group_path, strerror(-r));
+			fmt(why, why_len, "cannot read %s: %s", group_path, strerror(-r));
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/* The system calls themselves: privs_drop() runs in the child between fork
+ * and exec, where only one thread exists, so the C library's setuid() that
+ * changes every thread's ids (musl's __synccall: 2 KB of locks and
+ * semaphores) has nothing to do. The 32-bit ABIs that keep the old 16-bit
+ * calls name the full-width ones *32. */
+#ifdef SYS_setuid32
+#define SYS_SETGROUPS SYS_setgroups32
+#define SYS_SETGID SYS_setgid32
+#define SYS_SETUID SYS_setuid32
+#else
+#define SYS_SETGROUPS SYS_setgroups
+#define SYS_SETGID SYS_setgid
+#define SYS_SETUID SYS_setuid
+#endif
+
 int privs_drop(const struct privs *p)
 {
 	/* Groups first: after setuid() we could no longer change them. */
-	if (setgroups(p->ngroups, p->groups) < 0)
+	if (syscall(SYS_SETGROUPS, p->ngroups, p->groups) < 0)
 		return -errno;
-	if (setgid(p->gid) < 0)
+	if (syscall(SYS_SETGID, p->gid) < 0)
 		return -errno;
-	if (setuid(p->uid) < 0)
+	if (syscall(SYS_SETUID, p->uid) < 0)
 		return -errno;
 	return 0;
 }

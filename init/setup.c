@@ -4,12 +4,15 @@
 #include "setup.h"
 #include "closer.h"
 #include "cpus.h"
+#include "fmt.h"
 #include "inherit.h"
 #include "log.h"
+#include "mem.h"
 #include "sock.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -89,7 +92,7 @@ static void bind_all(struct tinyhold *t)
 		if (fd < 0)
 			die(EXIT_SETUP, -fd, "cannot bind %s", where);
 		if (fell_back)
-			snprintf(where, sizeof where, "%s0.0.0.0:%u (no IPv6)", s->datagram ? "udp:" : "",
+			fmt(where, sizeof where, "%s0.0.0.0:%u (no IPv6)", s->datagram ? "udp:" : "",
 				 s->port);
 		log_debug("listening on %s as fd %zu, name %s", where, LISTEN_FDS_START + t->held.n,
 			  s->name);
@@ -112,8 +115,8 @@ void setup_sockets(struct tinyhold *t)
 	backlog = t->cfg.backlog;
 	if (backlog <= 0)	/* a /proc read: only when there is something to bind */
 		backlog = t->cfg.nspecs > 0 ? sock_default_backlog() : SOMAXCONN;
-	t->pass_fds = calloc(cap + (size_t)t->cfg.fdstore_max + 1, sizeof *t->pass_fds);
-	t->pass_names = malloc(HELD_NAMES_MAX + 1);
+	t->pass_fds = mem_alloc(cap + (size_t)t->cfg.fdstore_max + 1, sizeof *t->pass_fds);
+	t->pass_names = mem_alloc(1, HELD_NAMES_MAX + 1);
 	/* Room for what one datagram brings and for a FDSTOREREMOVE of the whole store, twice. */
 	t->notify_room = NOTIFY_FDS_MAX + (size_t)t->cfg.fdstore_max;
 	if (held_init(&t->held, cap, backlog, t->fd_limit) < 0 || t->pass_fds == NULL ||
@@ -166,7 +169,7 @@ void setup_supervisor(struct tinyhold *t)
 	int i;
 
 	if (sc.max_restarts > 0 &&
-	    (t->window.recent = calloc((size_t)sc.max_restarts, sizeof *t->window.recent)) == NULL)
+	    (t->window.recent = mem_alloc((size_t)sc.max_restarts, sizeof *t->window.recent)) == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the restart window");
 	/* Instance i serves in slot i first; each is supervised on its own, with one
 	 * crash-loop budget for all. */
@@ -182,11 +185,11 @@ void setup_supervisor(struct tinyhold *t)
 static void fmt_cpus(char *buf, size_t len, long milli)
 {
 	if (milli % 1000 == 0)
-		snprintf(buf, len, "%ld", milli / 1000);
+		fmt(buf, len, "%ld", milli / 1000);
 	else if (milli % 100 == 0)
-		snprintf(buf, len, "%ld.%ld", milli / 1000, milli % 1000 / 100);
+		fmt(buf, len, "%ld.%ld", milli / 1000, milli % 1000 / 100);
 	else
-		snprintf(buf, len, "%ld.%03ld", milli / 1000, milli % 1000);
+		fmt(buf, len, "%ld.%03ld", milli / 1000, milli % 1000);
 }
 
 /* -n: how many instances, and for auto the reason, at the default verbosity;
@@ -204,18 +207,18 @@ void setup_instances(struct tinyhold *t)
 		if (c.quota_milli > 0 && (c.quota_milli + 999) / 1000 <= c.affinity) {
 			char q[32];
 			fmt_cpus(q, sizeof q, c.quota_milli);
-			snprintf(why, sizeof why, " (cgroup quota %s CPU%s)", q,
+			fmt(why, sizeof why, " (cgroup quota %s CPU%s)", q,
 				 c.quota_milli == 1000 ? "" : "s");
 		} else {
-			snprintf(why, sizeof why, " (%d CPU%s in the affinity mask)", c.affinity,
+			fmt(why, sizeof why, " (%d CPU%s in the affinity mask)", c.affinity,
 				 c.affinity == 1 ? "" : "s");
 		}
 	}
 	if (t->cfg.instances != 1)
 		log_info("%d instance%s%s", t->instances, t->instances == 1 ? "" : "s", why);
 	t->nslots = (size_t)t->instances + SLOTS_EXTRA;
-	t->slots = calloc(t->nslots, sizeof *t->slots);
-	t->stores = calloc((size_t)t->instances, sizeof *t->stores);
+	t->slots = mem_alloc(t->nslots, sizeof *t->slots);
+	t->stores = mem_alloc((size_t)t->instances, sizeof *t->stores);
 	if (t->slots == NULL || t->stores == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate %d instances", t->instances);
 	for (i = 0; i < (int)t->nslots; i++)
@@ -238,10 +241,28 @@ void setup_fd_limit(struct tinyhold *t)
 	}
 	rl = t->nofile;
 	rl.rlim_cur = rl.rlim_max;
-	if (rl.rlim_cur != t->nofile.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+	/* prlimit(0), not setrlimit(): the same call for this process; musl's
+	 * setrlimit() also sets it on every other thread (2 KB), and we have none. */
+	if (rl.rlim_cur != t->nofile.rlim_cur && prlimit(0, RLIMIT_NOFILE, &rl, NULL) < 0)
 		log_msg(LOG_WARN, errno, "cannot raise the fd limit to %llu",
 			(unsigned long long)rl.rlim_max);
 	t->fd_limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : t->nofile.rlim_cur;
+}
+
+/* getcwd() through its system call: musl's getcwd() links its NULL-buffer
+ * strdup() and with it malloc, which nothing else here needs. A directory
+ * outside our root comes back as "(unreachable)...": not a path, so ENOENT. */
+static bool working_dir(char *buf, size_t len)
+{
+	long n = syscall(SYS_getcwd, buf, len);
+
+	if (n < 0)
+		return false;
+	if (n == 0 || buf[0] != '/') {
+		errno = ENOENT;
+		return false;
+	}
+	return true;
 }
 
 /* The app's start: where (cwd, through an fd), as whom, with which limits and
@@ -255,8 +276,8 @@ void setup_spawn(struct tinyhold *t)
 
 	/* The app starts where we were started; we move to / so we pin no mount-> The
 	 * app gets there through an fd, not the path: a path could be changed since. */
-	cwd = getcwd(NULL, 0);
-	if (cwd == NULL)	/* gone or unreadable: the app would start somewhere else */
+	cwd = mem_alloc(1, PATH_MAX);
+	if (cwd == NULL || !working_dir(cwd, PATH_MAX))	/* gone, unreadable, too long */
 		die(EXIT_SETUP, errno, "cannot get the working directory");
 	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cwd_fd < 0)

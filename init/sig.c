@@ -2,6 +2,7 @@
  * (32-34) are blocked and forwarded too, and reads them from a signalfd.
  * It never decides what a signal means: main.c, instances.c and supervise.c do. */
 #include "sig.h"
+#include "fmt.h"
 #include "num.h"
 
 #include <errno.h>
@@ -50,29 +51,21 @@ static uint64_t blocked_mask(void)
 }
 
 /* An inherited SIG_IGN survives exec, so it would reach the app: make every
- * disposition the default. libc refuses the numbers it reserves (32-34), so
- * those go to the kernel directly: an all-zero kernel sigaction is SIG_DFL,
- * no flags and an empty mask in every architecture's layout. */
+ * disposition the default. Across an exec only SIG_DFL and SIG_IGN can come,
+ * so setting SIG_DFL everywhere changes exactly the ignored ones. Straight to
+ * the kernel: libc refuses the numbers it reserves (32-34), and musl's
+ * sigaction() is 700 bytes for what one system call does here. An all-zero
+ * kernel sigaction is SIG_DFL, no flags and an empty mask in every
+ * architecture's layout. */
 static void reset_dispositions(void)
 {
 	static const unsigned long zero_kernel_sigaction[8];
-	struct sigaction dfl, old;
 	int s;
 
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (s = 1; s <= SIG_MAX; s++) {
-		if (s == SIGKILL || s == SIGSTOP)
-			continue;
-		if (sigaction(s, NULL, &old) == 0) {
-			if (old.sa_handler == SIG_IGN)
-				(void)sigaction(s, &dfl, NULL);
-		} else {
-			/* Cannot fail for a valid number; nothing uses these in a single thread. */
+	for (s = 1; s <= SIG_MAX; s++)
+		if (s != SIGKILL && s != SIGSTOP)	/* cannot fail for the others */
 			(void)syscall(SYS_rt_sigaction, s, zero_kernel_sigaction, NULL,
 				      KERNEL_SIGSET_BYTES);
-		}
-	}
 }
 
 int sig_setup(void)
@@ -195,8 +188,8 @@ const char *sig_name(int signo, char *buf, size_t len)
 	/* Fixed numbering, not this libc's SIGRTMIN (34 in glibc, 35 in musl): the
 	 * names must match what an operator's `kill -s RTMIN+3` (glibc's) sent. */
 	if (signo >= SIG_RTMIN_NAMED && signo <= SIG_MAX)
-		snprintf(buf, len, "SIGRTMIN+%d", signo - SIG_RTMIN_NAMED);
+		fmt(buf, len, "SIGRTMIN+%d", signo - SIG_RTMIN_NAMED);
 	else
-		snprintf(buf, len, "SIG%d", signo);
+		fmt(buf, len, "SIG%d", signo);
 	return buf;
 }

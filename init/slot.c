@@ -3,6 +3,7 @@
 #include "slot.h"
 #include "closer.h"
 #include "deadline.h"
+#include "mem.h"
 #include "notify.h"
 #include "pgroup.h"
 

@@ -22,17 +22,9 @@ int sock_default_backlog(void)
 {
 	char buf[16];
 	unsigned long v;
-	ssize_t n;
-	int fd;
 
-	fd = open(SOMAXCONN_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (io_read_file(SOMAXCONN_PATH, buf, sizeof buf) <= 0)
 		return SOMAXCONN;	/* no /proc (early PID 1): listen() caps it anyway */
-	n = io_read(fd, buf, sizeof buf - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return SOMAXCONN;
-	buf[n] = '\0';
 	if (num_parse_n(buf, strcspn(buf, "\n"), SOMAXCONN_MAX, &v) != NUM_OK || v == 0)
 		return SOMAXCONN;
 	return (int)v;

@@ -1,7 +1,9 @@
 /* spawn: the only code that runs between fork() and exec(). No malloc, no
  * stdio and no locks there: a static PID 1 must not deadlock in its child. */
 #include "spawn.h"
+#include "fmt.h"
 #include "io.h"
+#include "mem.h"
 #include "sig.h"
 
 #include <errno.h>
@@ -52,7 +54,7 @@ static bool tinyhold_owned(const struct spawn_settings *set, const char *entry)
 static char *env_entry(const char *key_eq, const char *value, size_t extra)
 {
 	size_t lk = strlen(key_eq), lv = strlen(value);
-	char *s = malloc(lk + lv + extra + 1);
+	char *s = mem_alloc(1, lk + lv + extra + 1);
 
 	if (s != NULL) {
 		memcpy(s, key_eq, lk);
@@ -72,10 +74,10 @@ int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set)
 	c->parent = set->die_with_parent ? getpid() : 0;
 	for (i = 0; set->environ_in != NULL && set->environ_in[i] != NULL; i++)
 		;
-	c->base_env = calloc(i + 1, sizeof *c->base_env);
-	c->envp = calloc(i + ENV_OURS + 1, sizeof *c->envp);
-	c->moved = calloc(set->max_fds + 1, sizeof *c->moved);
-	c->sorted = calloc(set->max_fds + 1, sizeof *c->sorted);
+	c->base_env = mem_alloc(i + 1, sizeof *c->base_env);
+	c->envp = mem_alloc(i + ENV_OURS + 1, sizeof *c->envp);
+	c->moved = mem_alloc(set->max_fds + 1, sizeof *c->moved);
+	c->sorted = mem_alloc(set->max_fds + 1, sizeof *c->sorted);
 	c->listen_names_cap = set->max_fds * FDNAME_SLOT + 1;
 	c->restarts = env_entry("TINYHOLD_RESTARTS=", "", NUM_BUF);
 	c->instance = env_entry("TINYHOLD_INSTANCE=", "", NUM_BUF);
@@ -109,18 +111,18 @@ oom:
 void spawn_free(struct spawn_ctx *c)
 {
 	/* envp's and base_env's other entries belong to environ. */
-	free(c->restarts);
-	free(c->instance);
-	free(c->listen_fds);
-	free(c->listen_pid);
-	free(c->listen_names);
-	free(c->notify_env);
-	free(c->watchdog_usec);
-	free(c->watchdog_pid);
-	free(c->base_env);
-	free(c->envp);
-	free(c->moved);
-	free(c->sorted);
+	mem_free(c->restarts);
+	mem_free(c->instance);
+	mem_free(c->listen_fds);
+	mem_free(c->listen_pid);
+	mem_free(c->listen_names);
+	mem_free(c->notify_env);
+	mem_free(c->watchdog_usec);
+	mem_free(c->watchdog_pid);
+	mem_free(c->base_env);
+	mem_free(c->envp);
+	mem_free(c->moved);
+	mem_free(c->sorted);
 	memset(c, 0, sizeof *c);
 }
 
@@ -138,13 +140,13 @@ static void build_env(struct spawn_ctx *c, size_t nfds, const char *names, const
 	/* With no fds there is nothing to activate: the app sees no LISTEN_*. */
 	if (nfds > 0) {
 		io_fmt_u64(c->listen_fds + strlen("LISTEN_FDS="), nfds);
-		snprintf(c->listen_names + strlen("LISTEN_FDNAMES="), c->listen_names_cap, "%s", names);
+		fmt(c->listen_names + strlen("LISTEN_FDNAMES="), c->listen_names_cap, "%s", names);
 		c->envp[n++] = c->listen_fds;
 		c->envp[n++] = c->listen_names;
 		c->envp[n++] = c->listen_pid;
 	}
 	if (c->notify_env != NULL && notify_addr != NULL) {
-		snprintf(c->notify_env + strlen("NOTIFY_SOCKET="), SPAWN_NOTIFY_ADDR_MAX, "%s",
+		fmt(c->notify_env + strlen("NOTIFY_SOCKET="), SPAWN_NOTIFY_ADDR_MAX, "%s",
 			 notify_addr);
 		c->envp[n++] = c->notify_env;
 	}
@@ -263,7 +265,7 @@ static void app_nofile(const struct spawn_ctx *c)
 		return;	/* unknown: keep ours */
 	if (rl.rlim_cur < need)
 		rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
-	(void)setrlimit(RLIMIT_NOFILE, &rl);	/* lowering the soft limit cannot fail */
+	(void)prlimit(0, RLIMIT_NOFILE, &rl, NULL);	/* lowering the soft limit cannot fail */
 }
 
 __attribute__((noreturn))

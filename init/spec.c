@@ -6,10 +6,10 @@
  *
  * Hosts are IP literals: a static PID 1 has no resolver it could trust. */
 #include "spec.h"
+#include "fmt.h"
 #include "num.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 struct proto {
@@ -234,25 +234,70 @@ int spec_parse(const char *text, struct sockspec *out, const char **why)
 	return parse_inet(text, proto->family, out, why);
 }
 
+/* An IPv4 address as a.b.c.d, into at least 16 bytes. */
+static void format_in4(const unsigned char *a, char *out)
+{
+	fmt(out, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+}
+
+/* An IPv6 address as RFC 5952 writes it, into at least 46 bytes: lower-case
+ * hex without leading zeros, the longest run of two or more zero groups (the
+ * first of equals) as "::", and ::ffff:a.b.c.d for an IPv4-mapped one. Ours
+ * rather than inet_ntop(): musl's brings the whole printf. */
+static void format_in6(const unsigned char *a, char *out)
+{
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+	size_t best = 0, best_len = 0, i, n = 0;
+
+	if (memcmp(a, mapped, sizeof mapped) == 0) {
+		memcpy(out, "::ffff:", 7);
+		format_in4(a + 12, out + 7);
+		return;
+	}
+	for (i = 0; i < 8;) {
+		size_t run = 0;
+		while (i + run < 8 && a[2 * (i + run)] == 0 && a[2 * (i + run) + 1] == 0)
+			run++;
+		if (run > best_len) {
+			best = i;
+			best_len = run;
+		}
+		i += run > 0 ? run : 1;
+	}
+	if (best_len < 2)
+		best_len = 0;
+	for (i = 0; i < 8; i++) {
+		if (best_len > 0 && i == best) {
+			out[n++] = ':';
+			if (i == 0)
+				out[n++] = ':';
+			i += best_len - 1;
+			continue;
+		}
+		n += (size_t)fmt(out + n, 6, "%x", (unsigned)(a[2 * i] << 8 | a[2 * i + 1]));
+		if (i < 7)
+			out[n++] = ':';
+	}
+	out[n] = '\0';
+}
+
 void spec_format(const struct sockspec *s, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[46];	/* INET6_ADDRSTRLEN */
 	const char *proto = s->datagram ? "udp:" : "";
 
 	switch (s->family) {
 	case SPEC_UNIX:
-		snprintf(buf, len, "unix:%.*s", (int)s->path_len, s->path);
+		fmt(buf, len, "unix:%.*s", (int)s->path_len, s->path);
 		return;
 	case SPEC_INET:
-		if (inet_ntop(AF_INET, s->addr, host, sizeof host) == NULL)
-			strcpy(host, "?");
-		snprintf(buf, len, "%s%s:%u", proto, host, s->port);
+		format_in4(s->addr, host);
+		fmt(buf, len, "%s%s:%u", proto, host, s->port);
 		return;
 	case SPEC_INET6:
 	case SPEC_DUAL:
-		if (inet_ntop(AF_INET6, s->addr, host, sizeof host) == NULL)
-			strcpy(host, "?");
-		snprintf(buf, len, "%s[%s]:%u", proto, host, s->port);
+		format_in6(s->addr, host);
+		fmt(buf, len, "%s[%s]:%u", proto, host, s->port);
 		return;
 	}
 }

@@ -156,3 +156,12 @@ get() { timeout 10 curl -fsS --max-time 8 "http://127.0.0.1:$1$2"; }
 	wait_until 5 eval '[ "$(sed -n "s/^PPid:[[:space:]]*//p" "/proc/$(cat "$orphan")/status")" = "$th" ]'
 	kill -KILL "$(cat "$orphan")"
 }
+
+# -u in the child goes straight to setgroups/setgid/setuid (init/privs.c); the
+# 32-bit ABIs must take the full-width calls (setuid32...): with the old 16-bit
+# ones, 100000 would come out as 34464, or be refused.
+@test "$A: -u 100000:100001 (no passwd entry): the app runs with uid 100000, gid 100001 and no other group" {
+	require_root
+	run -0 --separate-stderr xth -r never -u 100000:100001 -- sh -c 'echo "$(id -u) $(id -g) $(id -G)"'
+	[ "$output" = "100000 100001 100001" ]
+}

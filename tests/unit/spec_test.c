@@ -258,6 +258,20 @@ int main(void)
 		  NULL, "[fe80::1]:80" },
 		{ "[::ffff:127.0.0.1]:80", "unknown", SPEC_INET6, false, true,
 		  { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 }, 80, NULL, "[::ffff:127.0.0.1]:80" },
+		/* RFC 5952 in the log: lower case, no leading zeros, the first longest
+		 * zero run as "::", never one zero group alone. */
+		{ "[2001:0DB8:0:0:1:0:0:1]:80", "unknown", SPEC_INET6, false, true,
+		  { 0x20, 0x01, 0x0d, 0xb8, [9] = 1, [15] = 1 }, 80, NULL, "[2001:db8::1:0:0:1]:80" },
+		{ "[1:0:3:4:5:6:7:8]:80", "unknown", SPEC_INET6, false, true,
+		  { 0, 1, 0, 0, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8 }, 80, NULL, "[1:0:3:4:5:6:7:8]:80" },
+		{ "[1::]:80", "unknown", SPEC_INET6, false, true, { 0, 1 }, 80, NULL, "[1::]:80" },
+		{ "[1:2:3:4:5:6:0:0]:80", "unknown", SPEC_INET6, false, true,
+		  { 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6 }, 80, NULL, "[1:2:3:4:5:6::]:80" },
+		{ "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:80", "unknown", SPEC_INET6, false, true,
+		  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0xff, 0xff }, 80, NULL, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:80" },
+		{ "[::1.2.3.4]:80", "unknown", SPEC_INET6, false, true, { [12] = 1, 2, 3, 4 }, 80,
+		  NULL, "[::102:304]:80" },
 		/* tcp4: forces IPv4: the wildcard is 0.0.0.0. */
 		{ "tcp4:8080", "unknown", SPEC_INET, false, false, { 0 }, 8080, NULL, "0.0.0.0:8080" },
 		{ "tcp4:*:8080", "unknown", SPEC_INET, false, false, { 0 }, 8080, NULL, "0.0.0.0:8080" },
