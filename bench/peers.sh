@@ -86,7 +86,7 @@ build_one() {
 	# shellcheck disable=SC2086 # the flags are word lists
 	(cd "$dir" && $cc -std=gnu99 $PEER_CFLAGS "${inc[@]}" -c -o "$obj" "$src") &&
 		$cc $PEER_CFLAGS -o "$bin" "$obj" $PEER_LDFLAGS ${PEER_STRIP:-} &&
-		$cc $PEER_CFLAGS -o "$bin.unstripped" "$obj" $PEER_LDFLAGS
+		$cc $PEER_CFLAGS -o "$bin.unstripped" "$obj" $PEER_LDFLAGS -Wl,-Map,"$bin.unstripped.map"
 }
 
 build() {

@@ -2,6 +2,7 @@
 """bench/report.py: bench/results/* (raw, from bench/run.sh) -> bench/results.md and
 bench/crash-storm.svg. Python 3 standard library only. It reports what was measured and
 whether each target of issue 5 was met; it never fails a run over a figure."""
+import bisect
 import csv
 import glob
 import json
@@ -314,36 +315,77 @@ def reap():
 FILE_TYPES = set("TtRrDd")
 
 
-def breakdown(nm_path, own_path):
-    """Bytes of code and data symbols: the program's own, libc's, and libc's largest."""
-    own_names = set(read(own_path).split())
+def breakdown(nm_path, from_libc):
+    """Bytes of code and data symbols: the program's own, libc's, and libc's largest.
+    from_libc(address, name) says whose a symbol is."""
     own = libc = 0
     big = []
+    seen = set()
     for line in read(nm_path).splitlines():
         p = line.split()
-        if len(p) != 4 or p[2] not in FILE_TYPES:
+        if len(p) != 4 or p[2] not in FILE_TYPES or p[0] in seen:
             continue
+        seen.add(p[0])  # an alias (inet_pton.localalias) is the same bytes again
         size = int(p[1])
-        if p[3] in own_names:
-            own += size
-        else:
+        if from_libc(int(p[0]), p[3]):
             libc += size
             big.append((size, p[3]))
+        else:
+            own += size
     big.sort(reverse=True)
     return own, libc, big[:6]
+
+
+def libc_by_names(own_path):
+    """Whose a symbol is, by the names the program's own objects define."""
+    own_names = set(read(own_path).split())
+    return lambda addr, name: name not in own_names
+
+
+def libc_by_map(map_path):
+    """Whose a symbol is, by the input section the linker map puts its address in: libc.a
+    and the C runtime's crt*.o, or the program's, LTO partitions included. With -flto the
+    program's functions are renamed (.constprop, .isra) and merged, so its objects' symbol
+    lists no longer name them."""
+    ranges = []
+    for line in read(map_path).splitlines():
+        m = re.match(r"^ (?:\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)", line)
+        if not m or int(m.group(2), 16) == 0 or int(m.group(1), 16) == 0:
+            continue
+        base = os.path.basename(m.group(3))
+        start = int(m.group(1), 16)
+        ranges.append((start, start + int(m.group(2), 16),
+                       "libc.a(" in m.group(3) or base.startswith("crt") or base.endswith("crt1.o")))
+    ranges.sort()
+    starts = [r[0] for r in ranges]
+
+    def from_libc(addr, name):
+        i = bisect.bisect_right(starts, addr) - 1
+        return i >= 0 and ranges[i][0] <= addr < ranges[i][1] and ranges[i][2]
+    return from_libc
+
+
+def whose(nm_path, map_path, own_path):
+    """breakdown() by the link map where there is one, else by the objects' names."""
+    if os.path.exists(map_path):
+        return breakdown(nm_path, libc_by_map(map_path))
+    return breakdown(nm_path, libc_by_names(own_path))
 
 
 def sizes():
     rows = []
     tb = read(os.path.join(R, "tinyhold.bytes")).strip()
     if tb:
-        own, libc, big = breakdown(os.path.join(R, "tinyhold.nm"), os.path.join(R, "tinyhold.own"))
+        own, libc, big = whose(os.path.join(R, "tinyhold.nm"),
+                               os.path.join(R, "tinyhold.unstripped.map"),
+                               os.path.join(R, "tinyhold.own"))
         rows.append(("tinyhold", int(tb), own, libc, big, ""))
     for r in tsv(os.path.join(R, "peers", "size.tsv")):
         name = r["name"]
         if r["bytes"]:
-            own, libc, big = breakdown(os.path.join(R, "peers", f"{name}.nm"),
-                                       os.path.join(R, "peers", f"{name}.own"))
+            own, libc, big = whose(os.path.join(R, "peers", f"{name}.nm"),
+                                   os.path.join(R, "peers", "bin", f"{name}.unstripped.map"),
+                                   os.path.join(R, "peers", f"{name}.own"))
             rows.append((name, int(r["bytes"]), own, libc, big, r["note"] or ""))
         else:
             rows.append((name, None, None, None, [], r["note"] or ""))
