@@ -769,9 +769,10 @@ def instances_section(w, level="##"):
         x = med(t1["lat"]) / med(fl["lat"])
         w(f"Ratio of the medians, tinyhold / bare holder: **{x:.2f}** "
           f"({(med(t1['lat']) - med(fl['lat'])) * 1000:+.0f} µs). The bare holder only forks, "
-          "execs and waits; tinyhold also resets the signal mask and dispositions, names the "
-          "sockets and learns the exec's outcome, so on a sub-millisecond restart a few tens of "
-          "µs are a large fraction.")
+          "execs and waits; tinyhold also resets the signal mask, names the sockets and learns "
+          "the exec's outcome, but its child shares its memory until the exec (a vfork-style "
+          "clone, init/spawn.c), so no page tables are copied and no page is copied on write, "
+          "while the bare holder's fork() pays for both.")
         w("")
         goals.append(("crash→ready with `-n 1` within 1.1× the bare holder", f"{x:.2f}×", x <= 1.1))
 
@@ -985,7 +986,7 @@ def main():
                         f"tinyhold maps {thi[4]} kB of its binary against {best[4]} kB (a small "
                         "static file is faulted in whole, so RSS follows the binary's size, "
                         f"section 5) and has {thi[5]} kB of anonymous memory against {best[5]} kB: "
-                        "its state and buffers (.bss), a few malloc'd pages for the sockets, "
+                        "its state and buffers (.bss), a few pages of its arena for the sockets, "
                         "names and the app's environment, and a deeper stack. tinyhold beats every "
                         "Debian (glibc, dynamic) build of the peers, which is what a container "
                         "gets from `apt-get install`"))
@@ -1029,12 +1030,12 @@ def main():
                         f"{scalls.get(best['label'], '?')} and takes "
                         f"{thr['faults'] - base['faults']:.0f} page faults against "
                         f"{best['faults'] - base['faults']:.0f}. The syscalls are its set-up: "
-                        "it reads the disposition of every signal (one rt_sigaction each, to "
+                        "it sets the disposition of every signal (one rt_sigaction each, to "
                         "give the app a clean set), opens a signalfd, reads net.core.somaxconn "
-                        "even without -p, moves to /, and learns the exec's outcome through a "
-                        "close-on-exec pipe; the faults follow its larger binary, data and "
-                        "stack (sections 3 and 5), in the parent and again, copy-on-write, in "
-                        "the forked child. It is paid once per start and per restart")
+                        "even without -p, moves to /, maps its child's stack, and learns the "
+                        "exec's outcome through a close-on-exec pipe; the faults follow its "
+                        "larger binary, data and stack (sections 3 and 5). It is paid once per "
+                        "start; a restart costs less (section 1)")
             targets.append(("start overhead no worse than the best peer",
                             f"tinyhold {thr['median'] - base['median']:.0f} µs; best: "
                             f"{best['label']} {best['median'] - base['median']:.0f} µs", ok, note))

@@ -77,7 +77,7 @@ meta() {
 		echo "tinyhold=$("$TH" --version 2>&1 | head -n1)"
 		echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 		echo "cc=$(${PEER_CC:-musl-gcc} --version 2>/dev/null | head -n1)"
-		echo "musl=$(dpkg-query -W -f='${Version}' musl 2>/dev/null)"
+		echo "musl=$(dpkg-query -W -f='${Version}' "musl:$(dpkg --print-architecture)" 2>/dev/null)"
 		for p in tini dumb-init catatonit supervisor wrk strace; do
 			echo "pkg_$p=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"
 		done
