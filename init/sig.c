@@ -14,7 +14,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define KERNEL_SIGSET_BYTES 8	/* the kernel's sigset: one bit per signal 1..64 */
+/* The kernel's sigset: one bit per signal 1..SIG_MAX, in 64-bit words (8
+ * bytes, 16 on MIPS). A uint64_t is the kernel's two 32-bit words on the
+ * little-endian 32-bit ABIs we build for, and its one word on 64-bit ones. */
+#define SIGSET_WORDS ((SIG_MAX + 63) / 64)
+#define KERNEL_SIGSET_BYTES (SIGSET_WORDS * 8)
+
+struct kernel_sigset {
+	uint64_t word[SIGSET_WORDS];
+};
+
+static void sigset_del(struct kernel_sigset *set, int signo)
+{
+	set->word[(signo - 1) / 64] &= ~((uint64_t)1 << ((signo - 1) % 64));
+}
 
 /* Signals the kernel raises for a fault in tinyhold itself: blocking them
  * would turn a crash into a hang, so they keep their default action. */
@@ -38,15 +51,16 @@ bool sig_can_reload(int signo)
 	return true;
 }
 
-static uint64_t blocked_mask(void)
+static struct kernel_sigset blocked_mask(void)
 {
-	uint64_t mask = ~(uint64_t)0;
+	struct kernel_sigset mask;
 	size_t i;
 
+	memset(&mask, 0xff, sizeof mask);
 	for (i = 0; i < sizeof sync_signals / sizeof sync_signals[0]; i++)
-		mask &= ~((uint64_t)1 << (sync_signals[i] - 1));
-	mask &= ~((uint64_t)1 << (SIGKILL - 1));
-	mask &= ~((uint64_t)1 << (SIGSTOP - 1));
+		sigset_del(&mask, sync_signals[i]);
+	sigset_del(&mask, SIGKILL);
+	sigset_del(&mask, SIGSTOP);
 	return mask;
 }
 
@@ -70,7 +84,7 @@ static void reset_dispositions(void)
 
 int sig_setup(void)
 {
-	uint64_t mask = blocked_mask();
+	struct kernel_sigset mask = blocked_mask();
 	long fd;
 
 	/* Block first: an ignored SIGHUP (nohup) made deadly by the reset must not
@@ -86,7 +100,7 @@ int sig_setup(void)
 
 void sig_reset_for_exec(void)
 {
-	uint64_t none = 0;
+	struct kernel_sigset none = { { 0 } };
 
 	/* Cannot fail with a valid mask; if it did, exec would still run. */
 	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, KERNEL_SIGSET_BYTES);
@@ -137,7 +151,13 @@ static const struct {
 	{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
 	{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
 	{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
-	{ SIGSTKFLT, "SIGSTKFLT" }, { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
+#ifdef SIGSTKFLT	/* not on MIPS */
+	{ SIGSTKFLT, "SIGSTKFLT" },
+#endif
+#ifdef SIGEMT		/* MIPS only */
+	{ SIGEMT, "SIGEMT" },
+#endif
+	{ SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
 	{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
 	{ SIGTTOU, "SIGTTOU" }, { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" },
 	{ SIGXFSZ, "SIGXFSZ" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },

@@ -3,11 +3,13 @@
 #ifndef TINYHOLD_SIG_H
 #define TINYHOLD_SIG_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SIG_MAX 64	/* the kernel's _NSIG on every Linux we build for */
+/* The highest signal number: 64, or 127 on MIPS, whose kernel has 128 signals. */
+#define SIG_MAX (_NSIG - 1)
 #define SIG_RTMIN_NAMED 34	/* SIGRTMIN as glibc, bash and procps number it */
 
 /* Resets every disposition to SIG_DFL (an inherited SIG_IGN would reach the
@@ -38,7 +40,7 @@ bool sig_is_stop(int signo);
  * what cannot be caught (KILL, STOP) or means a fault (SEGV, BUS, ...). */
 bool sig_can_reload(int signo);
 
-/* "HUP", "SIGHUP", "1", "RTMIN+3", "SIGRTMIN+3" -> 1..64, or -1. Pure. */
+/* "HUP", "SIGHUP", "1", "RTMIN+3", "SIGRTMIN+3" -> 1..SIG_MAX, or -1. Pure. */
 int sig_parse(const char *text);
 
 /* "SIGTERM", "SIGRTMIN+3", "SIG99": never indexes out of a table. */

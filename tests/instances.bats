@@ -125,23 +125,27 @@ one_killed_under_load() {
 	[[ "$stderr" == "tinyhold: bad TINYHOLD_INSTANCES 'lots': expected"* ]]
 }
 
-@test "SIGTERM to -n 3 whose instances exit 0, 3 and 5: tinyhold exits 3, the first non-zero in instance order" {
-	start_tinyhold -n 3 -- "$APP" --term-exit 0,3,5
+# stopped_with WANT ARGS...: tinyhold ARGS with -n 3 instances of the app that
+# exit 0, 3 and 5 on SIGTERM; SIGTERM to tinyhold; it exits WANT.
+stopped_with() {
+	local want=$1
+	shift
+	start_tinyhold -n 3 "$@" -- "$APP" --term-exit 0,3,5
 	wait_until 10 ups_at_least 3
 	kill -TERM "$(th_pid)"
 	wait_exit 10
-	[ "$TH_STATUS" -eq 3 ]
+	[ "$TH_STATUS" -eq "$want" ]
 }
 
-@test "-e remaps each instance's status before the rule: -e 3 makes 0, 3, 5 exit 5" {
-	start_tinyhold -n 3 -e 3 -- "$APP" --term-exit 0,3,5
-	wait_until 10 ups_at_least 3
-	kill -TERM "$(th_pid)"
-	wait_exit 10
-	[ "$TH_STATUS" -eq 5 ]
+@test "SIGTERM to -n 3 whose instances exit 0, 3 and 5: tinyhold exits 3, the first non-zero in instance order (also as PID 1)" {
+	in_both_modes stopped_with 3
 }
 
-@test "on-failure: an instance that exits 0 stays down, the others serve; the last one's end ends tinyhold" {
+@test "-e remaps each instance's status before the rule: -e 3 makes 0, 3, 5 exit 5 (also as PID 1)" {
+	in_both_modes stopped_with 5 -e 3
+}
+
+on_failure_clean_end() {
 	local port
 	port=$(free_port)
 	start_tinyhold -n 2 -p "127.0.0.1:$port" -- "$APP" --exit-now 0:0
@@ -150,14 +154,19 @@ one_killed_under_load() {
 	run -0 timeout 5 curl -fsS "http://127.0.0.1:$port/"
 	[[ "$output" == "instance 1 "* ]]
 	kill -0 "$TH_PID"
-	kill -KILL "$(up_pid 1)"	# a failure: restarted
+	kill -KILL "$(host_pid 1)"	# a failure: restarted
 	wait_until 10 ups_at_least 2
-	kill -TERM "$(up_pid 1)"	# a clean end: stays down, and it was the last
+	wait_until 10 test -n "$(host_pid 1)"
+	kill -TERM "$(host_pid 1)"	# a clean end: stays down, and it was the last
 	wait_exit 10
 	[ "$TH_STATUS" -eq 0 ]
 }
 
-@test "--max-restarts is one budget for all instances: exceeded, all stop gracefully and tinyhold exits with the failing status" {
+@test "on-failure: an instance that exits 0 stays down, the others serve; the last one's end ends tinyhold (also as PID 1)" {
+	in_both_modes on_failure_clean_end
+}
+
+budget_for_all() {
 	start_tinyhold -n 3 --max-restarts 3 --restart-window 60 --backoff-max 0 -- "$APP" --crash 2 --term-exit 0,0,0
 	wait_exit 20
 	[ "$TH_STATUS" -eq 134 ]
@@ -166,10 +175,14 @@ one_killed_under_load() {
 	[ "$(count_lines 'instance [01] \(pid [0-9]+\) died of SIGTERM|instance [01] \(pid [0-9]+\) exited with status 0')" -eq 2 ]
 }
 
+@test "--max-restarts is one budget for all instances: exceeded, all stop gracefully and tinyhold exits with the failing status (also as PID 1)" {
+	in_both_modes budget_for_all
+}
+
 # sig_seen I SIGNO: instance I's sv_sigecho.py recorded SIGNO.
 sig_seen() { grep -qx "$2" "sig.$1" 2>/dev/null; }
 
-@test "a forwarded signal reaches every instance" {
+signal_to_all() {
 	start_tinyhold -n 3 -- sh -c 'exec "$0" "sig.$TINYHOLD_INSTANCE"' "$BIN/sv_sigecho.py"
 	wait_until 10 test -s sig.2
 	wait_until 10 test -s sig.0
@@ -180,6 +193,10 @@ sig_seen() { grep -qx "$2" "sig.$1" 2>/dev/null; }
 	wait_until 10 sig_seen 2 10
 }
 
+@test "a forwarded signal reaches every instance (also as PID 1)" {
+	in_both_modes signal_to_all
+}
+
 @test "per-instance watchdog: the silent instance is restarted, the pinging ones are never touched" {
 	start_tinyhold -n 3 --watchdog 1 -- "$APP" --ping 0.2 --silent 1
 	wait_line '^tinyhold: instance 1: started .* \(restart 1\)$' "$TH_LOG" 10
@@ -188,15 +205,19 @@ sig_seen() { grep -qx "$2" "sig.$1" 2>/dev/null; }
 	[ "$(up_field 2 restarts)" = 0 ]
 }
 
-@test "per-instance fd store: after a crash each instance gets back what it stored" {
+store_per_instance() {
 	start_tinyhold -n 2 --fdstore-max 1 --backoff-max 0 -- "$APP" --store
 	wait_until 10 ups_at_least 2
 	grep -qx 'instance 0 got state: none' "$TH_OUT"
-	kill -KILL "$(up_pid 1)"
-	kill -KILL "$(up_pid 0)"
+	kill -KILL "$(host_pid 1)"
+	kill -KILL "$(host_pid 0)"
 	wait_until 10 ups_at_least 4
 	grep -qx 'instance 0 got state: instance 0' "$TH_OUT"
 	grep -qx 'instance 1 got state: instance 1' "$TH_OUT"
+}
+
+@test "per-instance fd store: after a crash each instance gets back what it stored (also as PID 1)" {
+	in_both_modes store_per_instance
 }
 
 @test "log lines about one instance name it" {
@@ -207,7 +228,7 @@ sig_seen() { grep -qx "$2" "sig.$1" 2>/dev/null; }
 }
 
 @test "on a terminal with -n 2, tinyhold keeps the foreground and Ctrl-C stops every instance: 130" {
-	run -0 timeout 20 env TTY_WAIT_FOR="up instance 1" "$PY" "$BIN/tty_run.py" "$TINYHOLD" -n 2 -- "$APP"
+	run -0 timeout 20 env TTY_WAIT_FOR="up instance 0 && up instance 1" "$PY" "$BIN/tty_run.py" "$TINYHOLD" -n 2 -- "$APP"
 	[[ "$output" == *"status:130"* ]]
 }
 
