@@ -203,12 +203,10 @@ test-run: tinyhold examples/demo-server $(HELPERS) unit
 	bats $(BATS_FLAGS) tests/
 
 # The same sources with ASan+UBSan (glibc cc, dynamic): TINYHOLD=build/asan/tinyhold make test
-# SPAWN_FORK: ASan cannot tell the child's own stack (spawn.c) from a stack
-# overflow and says so on stderr; the child's code is the same after fork().
 asan: build/asan/tinyhold
 build/asan/tinyhold: $(SRCS) init/*.h
 	@mkdir -p build/asan
-	cc -O1 -g -std=c11 -D_GNU_SOURCE -DMEM_LIBC -DSPAWN_FORK -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) \
+	cc -O1 -g -std=c11 -D_GNU_SOURCE -DMEM_LIBC -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 		-o $@ $(SRCS)
 
@@ -296,12 +294,11 @@ fuzz-run-%: build/fuzz/%_fuzz
 # -O0 keeps its stacks exact.
 valgrind: need-valgrind build/vg/tinyhold examples/demo-server $(HELPERS)
 	TINYHOLD_VALGRIND=build/vg/tinyhold bats $(BATS_FLAGS) tests/valgrind.bats
-# CLOSER_IN_PLACE, SPAWN_FORK: valgrind cannot follow closer.c's clone(CLONE_FILES)
-# nor spawn.c's clone(CLONE_VM | CLONE_VFORK).
+# CLOSER_IN_PLACE: valgrind cannot follow closer.c's clone(CLONE_FILES).
 # MEM_LIBC: memcheck sees calloc and free, not the release build's arena.
 build/vg/tinyhold: $(SRCS) init/*.h
 	@mkdir -p build/vg
-	cc -O0 -g -std=c11 -D_GNU_SOURCE -DCLOSER_IN_PLACE -DSPAWN_FORK -DMEM_LIBC -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) \
+	cc -O0 -g -std=c11 -D_GNU_SOURCE -DCLOSER_IN_PLACE -DMEM_LIBC -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) \
 		-o $@ $(SRCS)
 
 # make lint: cppcheck and clang-tidy over init/, both must be silent.

@@ -770,9 +770,9 @@ def instances_section(w, level="##"):
         w(f"Ratio of the medians, tinyhold / bare holder: **{x:.2f}** "
           f"({(med(t1['lat']) - med(fl['lat'])) * 1000:+.0f} µs). The bare holder only forks, "
           "execs and waits; tinyhold also resets the signal mask, names the sockets and learns "
-          "the exec's outcome, but its child shares its memory until the exec (a vfork-style "
-          "clone, init/spawn.c), so no page tables are copied and no page is copied on write, "
-          "while the bare holder's fork() pays for both.")
+          "the exec's outcome, and its fork() copies a larger process: every page that it or "
+          "the child writes before the exec is a copy-on-write fault (perf: 9-10 per restart "
+          "against the bare holder's 1).")
         w("")
         goals.append(("crash→ready with `-n 1` within 1.1× the bare holder", f"{x:.2f}×", x <= 1.1))
 
@@ -1032,7 +1032,7 @@ def main():
                         f"{best['faults'] - base['faults']:.0f}. The syscalls are its set-up: "
                         "it sets the disposition of every signal (one rt_sigaction each, to "
                         "give the app a clean set), opens a signalfd, reads net.core.somaxconn "
-                        "even without -p, moves to /, maps its child's stack, and learns the "
+                        "even without -p, moves to /, and learns the "
                         "exec's outcome through a close-on-exec pipe; the faults follow its "
                         "larger binary, data and stack (sections 3 and 5). It is paid once per "
                         "start; a restart costs less (section 1)")

@@ -1,15 +1,9 @@
 /* spawn: the only code that runs between fork() and exec(). No malloc, no
  * stdio and no locks there: a static PID 1 must not deadlock in its child.
- *
- * The child shares tinyhold's memory until its exec (CLONE_VM | CLONE_VFORK,
- * as posix_spawn() and systemd's own spawning do), on a stack of its own:
- * fork() would copy tinyhold's page tables and make every page either side
- * writes before the exec a copy-on-write fault, about half of tinyhold's
- * CPU time per restart. tinyhold waits meanwhile, which is safe only while
- * no one but root can stop the child: so an app that runs as another user
- * (-u) is forked, since from its setuid() to its exec that user could
- * SIGSTOP it and with it PID 1. The wait also includes the kernel's reading
- * of the app's binary, as any exec does; README says so. */
+ * fork(), not a vfork-style clone(CLONE_VM | CLONE_VFORK): that would save
+ * the copy-on-write faults (about 30 us a restart), but PID 1 would wait for
+ * the child's exec, and whoever may signal the child could SIGSTOP it there
+ * and hold PID 1 (SECURITY.md). */
 #include "spawn.h"
 #include "fmt.h"
 #include "io.h"
@@ -18,12 +12,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -36,8 +28,6 @@
 #define ENV_OURS 9		/* entries tinyhold adds: see build_env() */
 #define FDNAME_SLOT 256		/* one name of at most 255 bytes and its ':' */
 #define APP_FD_ROOM 64		/* fds the app may open beyond what it is given, at the least */
-#define CHILD_STACK 65536	/* place_fds, privs_drop, execvpe's PATH buffer: a few KB */
-#define CHILD_GUARD 65536	/* a page below it that faults, whatever the page size (64 KiB at most) */
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1	/* linux/keyctl.h; musl has no keyutils header */
 #endif
@@ -105,17 +95,6 @@ int spawn_init(struct spawn_ctx *c, const struct spawn_settings *set)
 	if (set->notify &&
 	    (c->notify_env = env_entry("NOTIFY_SOCKET=", "", SPAWN_NOTIFY_ADDR_MAX)) == NULL)
 		goto oom;
-#ifndef SPAWN_FORK
-	/* No stack (no memory, or a build that must fork): every start forks. */
-	c->stack = mmap(NULL, CHILD_GUARD + CHILD_STACK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
-	if (c->stack == MAP_FAILED ||
-	    mprotect(c->stack + CHILD_GUARD, CHILD_STACK, PROT_READ | PROT_WRITE) < 0) {
-		if (c->stack != MAP_FAILED)
-			(void)munmap(c->stack, CHILD_GUARD + CHILD_STACK);
-		c->stack = NULL;
-	}
-#endif
 	if (set->watchdog_usec > 0) {
 		io_fmt_u64(num, (unsigned long long)set->watchdog_usec);
 		c->watchdog_usec = env_entry("WATCHDOG_USEC=", num, 0);
@@ -148,8 +127,6 @@ void spawn_free(struct spawn_ctx *c)
 	mem_free(c->envp);
 	mem_free(c->moved);
 	mem_free(c->sorted);
-	if (c->stack != NULL)
-		(void)munmap(c->stack, CHILD_GUARD + CHILD_STACK);
 	memset(c, 0, sizeof *c);
 }
 
@@ -341,15 +318,6 @@ static void child(struct spawn_ctx *c, int errfd)
 	child_fail(errfd, SPAWN_EXEC, errno);
 }
 
-/* The child's first function, after clone() or fork(). */
-static int child_entry(void *arg)	/* cppcheck-suppress constParameter ; clone() fixes the type */
-{
-	struct spawn_ctx *c = arg;
-
-	(void)close(c->pipe[0]);
-	child(c, c->pipe[1]);
-}
-
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
 		  const char *notify_addr, int instance, unsigned long restarts, bool take_tty,
 		  int *errfd)
@@ -365,18 +333,16 @@ pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *
 	build_env(c, nfds, names, notify_addr, instance, restarts);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
-	c->pipe[0] = pipefd[0];
-	c->pipe[1] = pipefd[1];
-	if (c->stack != NULL && c->set.privs == NULL)
-		pid = clone(child_entry, c->stack + CHILD_GUARD + CHILD_STACK,
-			    CLONE_VM | CLONE_VFORK | SIGCHLD, c);
-	else if ((pid = fork()) == 0)
-		(void)child_entry(c);
+	pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		(void)close(pipefd[0]);
 		(void)close(pipefd[1]);
 		return -e;
+	}
+	if (pid == 0) {
+		(void)close(pipefd[0]);
+		child(c, pipefd[1]);
 	}
 	/* Both sides set the group: whichever runs first, signals to -pid work at once.
 	 * Not with a new session: setsid() fails for a group leader. */

@@ -36,8 +36,6 @@ struct spawn_ctx {
 	char **base_env;	/* environ minus what tinyhold sets itself */
 	size_t nbase;
 	char **envp;		/* rebuilt before each fork */
-	char *stack;		/* the child's, with a guard below; NULL: fork() */
-	int pipe[2];		/* the exec pipe of the start under way */
 	char *restarts;		/* "TINYHOLD_RESTARTS=N" */
 	char *instance;		/* "TINYHOLD_INSTANCE=I" */
 	char *listen_fds;	/* "LISTEN_FDS=N" */
