@@ -131,7 +131,8 @@ def storm(where="storm", setups=STORM_SETUPS):
             continue
         agg = {"runs": 0, "secs": 0.0, "connects": 0, "ok": 0, "refused": 0, "reset": 0,
                "other": 0, "gap": 0.0, "lat": [], "to_main": [], "to_listen": [],
-               "bindfails": 0, "crashes": 0, "cpu_ms": 0.0, "cpu_known": True}
+               "bindfails": 0, "crashes": 0, "cpu_ms": 0.0, "cpu_known": True,
+               "faults": 0, "faults_known": True}
         for s in runs:
             d = kv(read(s))
             if "ok" not in d:
@@ -145,6 +146,10 @@ def storm(where="storm", setups=STORM_SETUPS):
                 agg["cpu_ms"] += float(d["holder_cpu_ms"])
             else:
                 agg["cpu_known"] = False
+            if d.get("holder_faults"):
+                agg["faults"] += int(d["holder_faults"])
+            else:
+                agg["faults_known"] = False
             t = parse_times(s[: -len(".summary")] + ".times")
             for k in ("lat", "to_main", "to_listen"):
                 agg[k] += t[k]
@@ -153,6 +158,15 @@ def storm(where="storm", setups=STORM_SETUPS):
         if agg["runs"]:
             res[key] = agg
     return res
+
+
+def per_restart(a):
+    """The holder's CPU µs and minor page faults per restart, or None where unknown."""
+    if not a["crashes"]:
+        return None, None
+    cpu = a["cpu_ms"] * 1000 / a["crashes"] if a["cpu_known"] else None
+    faults = a["faults"] / a["crashes"] if a["faults_known"] else None
+    return cpu, faults
 
 
 def storm_svg(path):
@@ -756,13 +770,13 @@ def instances_section(w, level="##"):
     for key, label in setups:
         a = st.get(key)
         if a is None:
-            rows.append([label, "not run", "", "", "", ""])
+            rows.append([label, "not run", "", "", "", "", ""])
             continue
-        cpu = (a["cpu_ms"] * 1000 / a["crashes"]) if a["crashes"] and a["cpu_known"] else None
+        cpu, faults = per_restart(a)
         rows.append([label, f(a["crashes"]), f(a["refused"]), f(med(a["lat"]), 3),
-                     f(pct(a["lat"], 99), 2), f(cpu, 0)])
+                     f(pct(a["lat"], 99), 2), f(cpu, 0), f(faults, 1)])
     w(table(["setup", "crashes", "refused", "crash→ready median ms", "p99 ms",
-             "holder CPU µs/restart"], rows))
+             "holder CPU µs/restart", "holder page faults/restart"], rows))
     w("")
     t1, fl = st.get("tinyhold-n1"), st.get("floor")
     if t1 and fl and t1["lat"] and fl["lat"]:
@@ -770,9 +784,9 @@ def instances_section(w, level="##"):
         w(f"Ratio of the medians, tinyhold / bare holder: **{x:.2f}** "
           f"({(med(t1['lat']) - med(fl['lat'])) * 1000:+.0f} µs). The bare holder only forks, "
           "execs and waits; tinyhold also resets the signal mask, names the sockets and learns "
-          "the exec's outcome, and its fork() copies a larger process: every page that it or "
-          "the child writes before the exec is a copy-on-write fault (perf: 9-10 per restart "
-          "against the bare holder's 1).")
+          "the exec's outcome, and its fork() copies a larger process: every page that it "
+          "writes before the child's exec, or after it once, is a copy-on-write fault (the "
+          "page-fault column; the child's own faults come on top).")
         w("")
         goals.append(("crash→ready with `-n 1` within 1.1× the bare holder", f"{x:.2f}×", x <= 1.1))
 
@@ -860,16 +874,17 @@ def main():
         if a is None:
             if key == "supervisord":
                 note = read(os.path.join(R, "storm", "supervisord.skipped")).strip() or "not run"
-                rows.append([label, f"skipped: {note}"] + [""] * 9)
+                rows.append([label, f"skipped: {note}"] + [""] * 10)
             continue
         rps = a["crashes"] / a["secs"] if a["secs"] else 0
-        cpu = (a["cpu_ms"] * 1000 / a["crashes"]) if a["crashes"] and a["cpu_known"] else None
+        cpu, faults = per_restart(a)
         rows.append([label, f(a["crashes"]), f(a["ok"]), f(a["refused"]), f(a["reset"]),
                      f(a["other"]), f(a["gap"], 1), f(med(a["lat"]), 3), f(pct(a["lat"], 99), 2),
-                     f(med(a["to_main"]), 3), f(med(a["to_listen"]), 3), f(cpu, 0)])
+                     f(med(a["to_main"]), 3), f(med(a["to_listen"]), 3), f(cpu, 0), f(faults, 1)])
     w(table(["setup", "crashes", "replies", "refused", "reset", "unanswered", "longest gap ms",
              "crash→ready median ms", "p99 ms", "crash→main() median ms",
-             "main()→ready median ms", "holder CPU µs/restart"], rows))
+             "main()→ready median ms", "holder CPU µs/restart", "holder page faults/restart"],
+            rows))
     w("")
     if "naive" in st and st["naive"]["bindfails"]:
         w(f"The naive loop's server failed to bind {st['naive']['bindfails']} times.")

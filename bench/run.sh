@@ -61,6 +61,12 @@ oncpu_ms() {
 	awk '/se.sum_exec_runtime/ { print $3 }' "/proc/$1/sched" 2>/dev/null || echo ""
 }
 
+# Minor page faults of a process so far, its own (field 10 of /proc/PID/stat,
+# counted after the command's closing parenthesis).
+minflt() {
+	awk '{ sub(/.*\) /, ""); print $8 }' "/proc/$1/stat" 2>/dev/null || echo ""
+}
+
 # ---- 0. the machine ---------------------------------------------------------------
 meta() {
 	local f=$R/meta.env cpu mem
@@ -113,10 +119,14 @@ storm_run() {
 		return
 	fi
 	c0=$(oncpu_ms "$pid")
+	f0=$(minflt "$pid")
 	timeout $((STORM_SECS + STORM_GRACE + 10)) "$B/stormcli" "$STORM_PORT" "$STORM_SECS" "$STORM_GRACE" \
 		"$base.csv" >"$base.summary"
 	c1=$(oncpu_ms "$pid")
+	f1=$(minflt "$pid")
 	echo "holder_cpu_ms=$(awk -v a="$c0" -v b="$c1" 'BEGIN { if (a != "" && b != "") printf "%.3f", b - a }')" \
+		>>"$base.summary"
+	echo "holder_faults=$(awk -v a="$f0" -v b="$f1" 'BEGIN { if (a != "" && b != "") print b - a }')" \
 		>>"$base.summary"
 	stop "$pid"
 }

@@ -228,7 +228,10 @@ store_per_instance() {
 }
 
 @test "on a terminal with -n 2, tinyhold keeps the foreground and Ctrl-C stops every instance: 130" {
-	run -0 timeout 20 env TTY_WAIT_FOR="up instance 0 && up instance 1" "$PY" "$BIN/tty_run.py" "$TINYHOLD" -n 2 -- "$APP"
+	run timeout 20 env TTY_WAIT_FOR="up instance 0 && up instance 1" "$PY" "$BIN/tty_run.py" "$TINYHOLD" -n 2 -- "$APP"
+	echo "tty_run exited $status; it saw:"	# shown only when the test fails
+	echo "$output"
+	[ "$status" -eq 0 ]
 	[[ "$output" == *"status:130"* ]]
 }
 
