@@ -74,20 +74,25 @@ teardown() { notify_teardown; }
 
 # intruder_dropped: the app's own READY=1 is heard; READY=1 and FDSTORE=1 from
 # the test shell's own child (the real client: right address, wrong sender) are not.
+# The intruder stays alive until tinyhold has dropped its datagram: a sender that
+# is gone by then, of the app's uid and in tinyhold's pid namespace, is heard
+# without its fds (SECURITY.md: `systemd-notify --ready; exec server`).
 intruder_dropped() {
-	local ns out pid
+	local ns pid
 	start_tinyhold --fdstore-max 8 -- "$APP" env '[=0]notify:READY=1' hang
 	wait_line 'is ready$'
 	ns=$(field NOTIFY_SOCKET "$(env_line 1)")
-	out=$(NOTIFY_SOCKET="$ns" timeout 10 "$APP" env 'notify:READY=1\nSTATUS=intruder' \
-		'fds:3:FDSTORE=1\nFDNAME=evil')
-	pid=$(sed -nE 's/^pid ([0-9]+): env .*/\1/p' <<<"$out")
+	NOTIFY_SOCKET="$ns" timeout 20 "$APP" env 'notify:READY=1\nSTATUS=intruder' \
+		'fds:3:FDSTORE=1\nFDNAME=evil' await:intruder.done >intruder.out 2>&1 3>&- &
+	wait_until 10 grep -q 'sent 3 fds' intruder.out
+	pid=$(sed -nE 's/^pid ([0-9]+): env .*/\1/p' intruder.out)
 	[ -n "$pid" ]
-	[[ "$out" == *"sent 3 fds"* ]]
 	if [ "$TH_MODE" = pid1 ]; then
 		pid=0	# a sender outside tinyhold's pid namespace has no pid there
 	fi
 	dropped "$pid" 'not from the app'
+	touch intruder.done
+	wait $!
 	[ "$(count_lines 'is ready$')" -eq 1 ]
 	[ "$(memfds "$(th_pid)")" -eq 0 ]
 	run -1 grep intruder "$TH_LOG"

@@ -183,9 +183,13 @@ vg_each() {
 		'notify:READY=1' env hang
 	wait_line 'started .* \(restart 1\)$' "$TH_LOG" 30
 	wait_line 'is ready' "$TH_LOG" 30
+	# The stranger stays alive until it is dropped: one already gone, of the app's uid,
+	# would be heard without its fds (SECURITY.md).
 	NOTIFY_SOCKET=$(tr '\0' '\n' <"/proc/$(app_pid)/environ" | sed -n 's/^NOTIFY_SOCKET=//p') \
-		timeout 10 "$app" 'fds:2:READY=1' >/dev/null
+		timeout 40 "$app" 'fds:2:READY=1' await:stranger.done >/dev/null 2>&1 3>&- &
 	wait_line 'not from the app' "$TH_LOG" 30
+	touch stranger.done
+	wait $!
 	kill -TERM "$(th_pid)"
 	wait_exit 30
 	grep -q 'fd store full' "$TH_LOG"
