@@ -20,9 +20,10 @@
 #define KCMP_FILE 0	/* linux/kcmp.h */
 #endif
 
-int fdstore_init(struct fdstore *st, size_t max)
+int fdstore_init(struct fdstore *st, size_t max, int owner)
 {
 	st->n = 0;
+	st->owner = owner;
 	st->max = max;
 	st->entries = NULL;
 	if (max > 0 && (st->entries = mem_alloc(max, sizeof *st->entries)) == NULL)
@@ -51,12 +52,12 @@ int fdstore_add(struct fdstore *st, int fd, const char *name)
 
 	for (i = 0; i < st->n; i++) {
 		if (same_file(st->entries[i].fd, fd)) {
-			closer_add(fd);
+			closer_add(st->owner, fd);
 			return 0;
 		}
 	}
 	if (st->n >= st->max) {
-		closer_add(fd);
+		closer_add(st->owner, fd);
 		return -ENOSPC;
 	}
 	st->entries[st->n].fd = fd;
@@ -72,7 +73,7 @@ size_t fdstore_remove(struct fdstore *st, const char *name)
 
 	while (i < st->n) {
 		if (strcmp(st->entries[i].name, name) == 0) {
-			closer_add(st->entries[i].fd);
+			closer_add(st->owner, st->entries[i].fd);
 			/* Keep the order: the app sees the fds in the order it stored them. */
 			memmove(&st->entries[i], &st->entries[i + 1],
 				(st->n - i - 1) * sizeof st->entries[0]);

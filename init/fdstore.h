@@ -18,10 +18,11 @@ struct fdstore_entry {
 struct fdstore {
 	struct fdstore_entry *entries;
 	size_t n, max;
+	int owner;	/* the instance: its closes go to its own closers (closer.c) */
 };
 
 /* 0 or -ENOMEM. max 0: the store is off. */
-int fdstore_init(struct fdstore *st, size_t max);
+int fdstore_init(struct fdstore *st, size_t max, int owner);
 
 /* Takes fd: stored (1), a duplicate of one already stored and closed (0), or
  * closed because the store is full (-ENOSPC). Every close goes through

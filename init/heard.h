@@ -6,11 +6,13 @@
 
 #include "tinyhold.h"
 
-/* Whether a datagram may be read now: closer.c must have room for its fds and
- * for a FDSTOREREMOVE of the whole store. Without it the sockets wait. */
-bool heard_readable(const struct tinyhold *t);
+/* Whether slot k's socket may be read now: its instance's closers must have
+ * room for a datagram's fds and for a FDSTOREREMOVE of the whole store.
+ * Without it that socket waits; the others do not. */
+bool heard_readable(const struct tinyhold *t, int k);
 
-/* Reads every slot's queued datagrams: the app's before a new instance's. */
+/* Reads the slots' queued datagrams, the serving ones' before a new
+ * instance's, and steps the pool with what they say. */
 void heard_drain(struct tinyhold *t);
 
 #endif

@@ -4,6 +4,7 @@
 #include "held.h"
 #include "fmt.h"
 #include "mem.h"
+#include "notify.h"
 #include "spawn.h"
 
 #include <errno.h>
@@ -49,9 +50,25 @@ int held_check(const struct held *h)
 	return fits(h, h->n, h->names_len);
 }
 
-bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name)
+size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots)
+{
+	unsigned long long limit = h->fd_limit, reserved, share;
+
+	reserved = LISTEN_FDS_START + HELD_OWN_FDS + h->n + (unsigned long long)slots * HELD_SLOT_FDS +
+		   (unsigned long long)instances * NOTIFY_FDS_MAX;
+	if (instances == 0 || limit <= reserved)
+		return 0;
+	share = (limit - reserved) / instances;
+	return share < max ? (size_t)share : max;
+}
+
+bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name,
+		     size_t quota)
 {
 	size_t len = h->names_len, i;
+
+	if (st->n >= quota)
+		return false;
 
 	for (i = 0; i < st->n; i++)
 		len += 1 + strlen(st->entries[i].name);

@@ -35,8 +35,19 @@ void held_add(struct held *h, int fd, const char *name);
  * (the names) or -EMFILE (the fds). */
 int held_check(const struct held *h);
 
-/* Whether one more fd called name can be stored: the next start still fits. */
-bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name);
+#define HELD_SLOT_FDS 4	/* each slot's own: notify socket, exec pipe (two while it forks), pidfd */
+
+/* How many fds one of instances instances may store (at most max): its share
+ * of tinyhold's fd table once tinyhold's own fds, the held sockets, every
+ * slot's own fds and one full datagram in flight per instance are set aside.
+ * With it, what one instance stores can never leave another without the fds
+ * its next start needs. Pure. */
+size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots);
+
+/* Whether one more fd called name can be stored: the store stays within
+ * quota, and the next start still fits. */
+bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name,
+		     size_t quota);
 
 /* Before each start: every held socket as the app is promised it, blocking
  * (an app may have set O_NONBLOCK on the shared open file) and, for a stream

@@ -1,150 +1,221 @@
-/* instances: what happens to the app's slots. It carries out what
- * supervise.c and reload.c decide: starts (at the end of a pass), stops,
- * kills, the reload's hand-over, and says each in one log line. It never
- * waits for anything: main.c and heard.c bring it the events. */
+/* instances: carries out what pool.c decides, and says each in one log line.
+ * It decides nothing of its own and never waits for anything: main.c and
+ * heard.c bring it the events, and every effect waits for inst_act(). */
 #include "instances.h"
 #include "closer.h"
 #include "deadline.h"
 #include "fmt.h"
 #include "log.h"
-#include "mem.h"
 #include "pgroup.h"
-#include "sig.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct slot *inst_with(struct tinyhold *t, enum slot_role role)
-{
-	size_t i;
+#define ACT_ROUNDS_MAX 8	/* effects that lead to effects (a kill empties a group, which
+				 * starts the next run): settled within a few rounds */
 
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].role == role)
-			return &t->slots[i];
-	return NULL;
+int inst_of_pid(const struct tinyhold *t, pid_t pid)
+{
+	size_t k;
+
+	for (k = 0; k < t->nslots; k++)
+		if (pid > 0 && t->pool.slots[k].role != POOL_FREE && t->slots[k].pid == pid &&
+		    !t->slots[k].reaped)
+			return (int)k;
+	return -1;
 }
 
-static size_t count_role(const struct tinyhold *t, enum slot_role role)
+static int index_of(const struct tinyhold *t, int k)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < t->nslots; i++)
-		n += t->slots[i].role == role;
-	return n;
+	return t->pool.slots[k].index;
 }
 
-/* The serving slot of instance index, or NULL. */
-static struct slot *serving(struct tinyhold *t, int index)
+const char *inst_prefix(const struct tinyhold *t, int k)
 {
-	size_t i;
+	static char buf[32];
 
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].role == SLOT_SERVING && t->slots[i].index == index)
-			return &t->slots[i];
-	return NULL;
-}
-
-/* The instance the reload machine replaces now: its serving slot, or NULL. */
-static struct slot *reload_old(struct tinyhold *t)
-{
-	return t->reload_index >= 0 ? serving(t, t->reload_index) : NULL;
-}
-
-/* The pid every line about the reload names: the replaced one's. */
-static int app_pid(struct tinyhold *t)
-{
-	struct slot *app = reload_old(t);
-
-	return app != NULL ? (int)app->pid : 0;
+	if (t->instances <= 1 || k < 0)
+		return "";
+	fmt(buf, sizeof buf, "instance %d: ", index_of(t, k));
+	return buf;
 }
 
 /* Who a line is about: "pid 4711", or with -n 2 and more "instance 2 (pid 4711)". */
-static const char *who(const struct tinyhold *t, const struct slot *s)
+static const char *who(const struct tinyhold *t, int k)
 {
 	static char buf[2][48];	/* two in one log line at most */
 	static int next;
 	char *b = buf[next++ % 2];
 
 	if (t->instances > 1)
-		fmt(b, sizeof buf[0], "instance %d (pid %d)", s->index, (int)s->pid);
+		fmt(b, sizeof buf[0], "instance %d (pid %d)", index_of(t, k), (int)t->slots[k].pid);
 	else
-		fmt(b, sizeof buf[0], "pid %d", (int)s->pid);
+		fmt(b, sizeof buf[0], "pid %d", (int)t->slots[k].pid);
 	return b;
 }
 
-const char *inst_prefix(const struct tinyhold *t, const struct slot *s)
+static int pid_of(const struct tinyhold *t, int k)
 {
-	static char buf[32];
-
-	if (t->instances <= 1)
-		return "";
-	fmt(buf, sizeof buf, "instance %d: ", s->index);
-	return buf;
+	return k >= 0 ? (int)t->slots[k].pid : 0;
 }
 
-/* Whether an instance but s runs: then the held sockets keep their O_NONBLOCK. */
-static bool others_run(const struct tinyhold *t, const struct slot *s)
+/* ---- the log lines of a step --------------------------------------------------- */
+
+static void log_sup_note(struct tinyhold *t, int k)
 {
-	size_t i;
+	const struct sup *sup = &t->pool.slots[k].sup;
+	bool retired = t->pool.slots[k].role != POOL_SERVING;
+	char d[32];
 
-	for (i = 0; i < t->nslots; i++)
-		if (&t->slots[i] != s && t->slots[i].role != SLOT_FREE && t->slots[i].pid > 0)
-			return true;
-	return false;
-}
-
-__attribute__((noreturn))
-static void exit_now(struct tinyhold *t, int code)
-{
-	size_t i;
-
-	/* Hand the terminal back to our own group, or the shell that ran us reads from a dead one. */
-	if (t->give_tty)
-		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
-	/* As PID 1 the kernel ends whatever is left when we exit; as a subreaper we say it. */
-	for (i = 0; i < t->nslots && t->self != 1; i++) {
-		const struct slot *s = &t->slots[i];
-		if (s->role != SLOT_SERVING)
-			continue;
-		if (s->pid > 0)
-			log_warn("leaving pid %d behind", (int)s->pid);
-		if (s->pgid > 0 && pgroup_alive(s->pgid))
-			log_warn("leaving processes of group %d behind", (int)s->pgid);
+	switch (t->pool.slots[k].note) {
+	case SUP_NOTE_RESTART:
+		if (sup_delay_ms(sup) == 0) {
+			log_info("%srestarting now (restart %lu)", inst_prefix(t, k), sup_restarts(sup));
+		} else {
+			log_duration(d, sizeof d, sup_delay_ms(sup));
+			log_info("%srestarting in %s (restart %lu)", inst_prefix(t, k), d,
+				 sup_restarts(sup));
+		}
+		break;
+	case SUP_NOTE_GAVE_UP:
+		log_duration(d, sizeof d, t->cfg.restart_window_ms);
+		log_error("giving up: %ld restarts within %s", t->cfg.max_restarts, d);
+		break;
+	case SUP_NOTE_STOP_TIMEOUT:
+		log_duration(d, sizeof d, t->cfg.stop_timeout_ms);
+		log_warn("%s%s did not stop within %s; killing its process group", retired ? "old " : "",
+			 who(t, k), d);
+		break;
+	case SUP_NOTE_WATCHDOG:
+		log_duration(d, sizeof d, t->cfg.watchdog_ms);
+		log_warn("%s failed its watchdog (%s); sending SIGABRT, then a restart", who(t, k), d);
+		break;
+	case SUP_NOTE_UNKILLABLE:
+		log_duration(d, sizeof d, KILL_GRACE_MS);
+		log_warn("%s%s is still there %s after SIGKILL (stuck in the kernel?); %s",
+			 retired ? "old " : "", who(t, k), d,
+			 sup_state(sup) != SUP_DONE ? "killing it again" :
+			 retired ? "going on without it" : "exiting without it");
+		break;
+	case SUP_NOTE_NO_RESTART:
+	case SUP_NOTE_STOPPED:
+	case SUP_NOTE_EXEC_FAILED:
+	case SUP_NOTE_RETIRED:
+	case SUP_NOTE_NONE:
+		break;
 	}
-	log_debug("exiting with status %d", code);
-	exit(code);
 }
 
-/* 0, or -errno if it could not be started. take_tty: it gets the terminal's foreground. */
-static int spawn_slot(struct tinyhold *t, struct slot *s, unsigned long restarts, bool take_tty)
+static void log_pool_note(struct tinyhold *t, const struct pool_note *n)
 {
-	struct slot_start st = {
-		.spawn = &t->spawn,
-		.held = &t->held,
-		.store = &t->stores[s->index],
-		.others_run = others_run(t, s),
-		.pass_fds = t->pass_fds,
-		.pass_names = t->pass_names,
-		.notify = t->cfg.notify,
-	};
+	const char *pre = inst_prefix(t, n->other >= 0 ? n->other : n->slot);
+	char d[32], buf[24];
 
-	return slot_spawn(s, &st, restarts, take_tty, deadline_now_ms());
+	switch (n->kind) {
+	case POOL_NOTE_STOPPING:
+		sig_name(n->signo, buf, sizeof buf);
+		if (t->instances == 1 && n->arg == 1)
+			log_info("got %s; stopping pid %d", buf, pid_of(t, n->slot));
+		else if (n->arg > 0)
+			log_info("got %s; stopping %d instance%s", buf, n->arg, n->arg == 1 ? "" : "s");
+		else
+			log_info("got %s; stopping", buf);
+		break;
+	case POOL_NOTE_RELOAD_BUSY:
+		log_info("reload ignored: a reload is under way");
+		break;
+	case POOL_NOTE_RELOAD_STOPPING:
+		log_info("reload ignored: stopping");
+		break;
+	case POOL_NOTE_NOT_RUNNING:
+		if (t->instances == 1)
+			log_info("reload ignored: no app running");
+		else
+			log_info("instance %d: not running; not reloaded", n->arg);
+		break;
+	case POOL_NOTE_RETIRING_FULL:
+		log_info("reload ignored: %d old instances are still stopping", n->arg);
+		break;
+	case POOL_NOTE_WAITING:
+		log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
+		log_info("%sreloading: started pid %d, waiting up to %s for READY=1", pre,
+			 pid_of(t, n->slot), d);
+		break;
+	case POOL_NOTE_SPAWN_FAILED:
+		log_error("%sreload failed: cannot start the new instance", pre);
+		break;
+	case POOL_NOTE_NOT_READY:
+		log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
+		log_error("%sreload failed: pid %d not ready within %s; keeping pid %d", pre,
+			  pid_of(t, n->slot), d, pid_of(t, n->other));
+		break;
+	case POOL_NOTE_DIED:
+		log_error("%sreload failed: the new instance ended before READY=1; keeping pid %d",
+			  pre, pid_of(t, n->other));
+		break;
+	case POOL_NOTE_TOOK_OVER:
+		log_info("%spid %d takes over from pid %d", pre, pid_of(t, n->slot), pid_of(t, n->other));
+		break;
+	case POOL_NOTE_REPLACED:
+		log_info("%sreload: pid %d is ready; stopping pid %d", pre, pid_of(t, n->slot),
+			 pid_of(t, n->other));
+		break;
+	case POOL_NOTE_ROLLING_STOPPED:
+		log_error("reload stopped at instance %d of %d; the others run as before", n->arg,
+			  t->instances);
+		break;
+	case POOL_NOTE_ROLLING_DONE:
+		if (n->arg == t->instances)
+			log_info("reload: all %d instances replaced", t->instances);
+		else
+			log_warn("reload: %d of %d instances replaced; the others were not running",
+				 n->arg, t->instances);
+		break;
+	case POOL_NOTE_DRAIN_TIMEOUT:
+		log_warn("process group %d would not die; going on without it",
+			 (int)t->slots[n->slot].pgid);
+		break;
+	}
 }
 
-/* Reads a slot's exec outcome once it is there, and says "started" or why not. */
-void inst_check_exec(struct tinyhold *t, struct slot *s, bool final)
+/* One event through the pool, and its log lines: the supervisors' first,
+ * then the pool's own. */
+static void step(struct tinyhold *t, const struct pool_ev *ev)
 {
+	size_t k, i;
+
+	pool_step(&t->pool, ev, deadline_now_ms());
+	for (k = 0; k < t->nslots; k++) {
+		if (t->pool.slots[k].note != SUP_NOTE_NONE)
+			log_sup_note(t, (int)k);
+		t->pool.slots[k].note = SUP_NOTE_NONE;
+	}
+	for (i = 0; i < t->pool.nnotes; i++)
+		log_pool_note(t, &t->pool.notes[i]);
+}
+
+static void step_slot(struct tinyhold *t, enum pool_ev_kind kind, int k)
+{
+	struct pool_ev ev = { .kind = kind, .slot = k };
+
+	step(t, &ev);
+}
+
+/* ---- collecting ---------------------------------------------------------------- */
+
+void inst_check_exec(struct tinyhold *t, int k, bool final)
+{
+	struct slot *s = &t->slots[k];
 	int r = slot_exec_outcome(s, final);
 
 	if (r < 0)
 		return;
 	if (r == 0) {
-		log_info("%sstarted %s as pid %d (restart %lu)", inst_prefix(t, s), t->cfg.argv[0],
+		log_info("%sstarted %s as pid %d (restart %lu)", inst_prefix(t, k), t->cfg.argv[0],
 			 (int)s->pid, s->restarts);
 		return;
 	}
@@ -165,313 +236,33 @@ void inst_check_exec(struct tinyhold *t, struct slot *s, bool final)
 	}
 }
 
-static void kill_group(struct tinyhold *t, pid_t pgid)
+void inst_on_signal(struct tinyhold *t, const struct sig_info *si)
 {
-	if (pgid > 0 && kill(-pgid, SIGKILL) < 0 && errno != ESRCH)
-		log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)pgid);
-	t->groups_changed = true;
-}
+	struct pool_ev ev = { .kind = POOL_EV_STOP, .slot = -1, .signo = si->signo };
 
-/* An old instance leaves: signo now and SIGKILL after the stop timeout, or
- * (signo 0) SIGKILL now. Its slot drains until nothing of its group is left. */
-static void retire(struct tinyhold *t, struct slot *s, int signo)
-{
-	int64_t grace = signo > 0 ? t->cfg.stop_timeout_ms : 0;
-
-	if (s->pid > 0 && signo > 0 &&
-	    kill(t->cfg.process_group ? -s->pid : s->pid, signo) < 0 && errno != ESRCH)
-		log_msg(LOG_WARN, errno, "cannot signal %d", (int)s->pid);
-	slot_close_fds(s);
-	s->role = SLOT_RETIRING;
-	s->start_due = false;
-	retire_begin(&s->retire, grace, deadline_now_ms());
-	if (grace <= 0)
-		kill_group(t, s->pgid);	/* ESRCH: nothing left, fine */
-	t->groups_changed = true;
-}
-
-static void log_note(struct tinyhold *t, struct slot *s)
-{
-	const struct sup *sup = &s->sup;
-	char d[32], w[32];
-
-	switch (sup_note(sup)) {
-	case SUP_NOTE_RESTART:
-		if (sup_delay_ms(sup) == 0) {
-			log_info("%srestarting now (restart %lu)", inst_prefix(t, s), sup_restarts(sup));
-		} else {
-			log_duration(d, sizeof d, sup_delay_ms(sup));
-			log_info("%srestarting in %s (restart %lu)", inst_prefix(t, s), d,
-				 sup_restarts(sup));
-		}
-		break;
-	case SUP_NOTE_GAVE_UP:
-		log_duration(w, sizeof w, t->cfg.restart_window_ms);
-		log_error("giving up: %ld restarts within %s", t->cfg.max_restarts, w);
-		break;
-	case SUP_NOTE_STOP_TIMEOUT:
-		log_duration(d, sizeof d, t->cfg.stop_timeout_ms);
-		log_warn("%s did not stop within %s; killing its process group", who(t, s), d);
-		break;
-	case SUP_NOTE_WATCHDOG:
-		log_duration(d, sizeof d, t->cfg.watchdog_ms);
-		log_warn("%s failed its watchdog (%s); sending SIGABRT, then a restart", who(t, s), d);
-		break;
-	case SUP_NOTE_UNKILLABLE:
-		log_duration(d, sizeof d, KILL_GRACE_MS);
-		log_warn("%s is still there %s after SIGKILL (stuck in the kernel?); %s", who(t, s), d,
-			 sup_state(sup) == SUP_DONE ? "exiting without it" : "killing it again");
-		break;
-	case SUP_NOTE_NO_RESTART:
-	case SUP_NOTE_STOPPED:
-	case SUP_NOTE_EXEC_FAILED:
-	case SUP_NOTE_NONE:
-		break;
-	}
-}
-
-/* Carries out what a slot's supervisor decided. A start waits for the end of
- * the pass, and an empty group is noticed there too: nothing here steps again. */
-static void act(struct tinyhold *t, struct slot *s, enum sup_action a)
-{
-	log_note(t, s);
-	switch (a) {
-	case SUP_NONE:
-		return;
-	case SUP_START:
-		s->start_due = true;
-		return;
-	case SUP_EXIT:
-		/* This instance is done; tinyhold is when they all are (inst_at_pass_end). A
-		 * crash loop that used up the budget of all of them ends all of them. */
-		if (sup_note(&s->sup) == SUP_NOTE_GAVE_UP && t->gave_up < 0) {
-			t->gave_up = s->index;
-			t->stop_due = true;	/* the others, gracefully, at the end of the pass */
-		}
-		return;
-	case SUP_ABORT:
-		/* Only the main process: SIGABRT is for its core dump, not for its workers. */
-		if (s->pid > 0 && kill(s->pid, SIGABRT) < 0 && errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot send SIGABRT to %d", (int)s->pid);
-		return;
-	case SUP_KILL_GROUP:
-		kill_group(t, s->pgid);
-		/* The app may have left its group (setpgid, setsid): kill(-pgid) misses it. */
-		if (s->pid > 0 && kill(s->pid, SIGKILL) < 0 && errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot kill pid %d", (int)s->pid);
+	if (si->signo == SIGCHLD) {
+		t->pass.sigchld = true;	/* reaped once the signals of this pass are read */
 		return;
 	}
-}
-
-static void step(struct tinyhold *t, struct slot *s, const struct sup_event *ev)
-{
-	act(t, s, sup_step(&s->sup, ev, deadline_now_ms()));
-}
-
-static void step_kind(struct tinyhold *t, struct slot *s, enum sup_event_kind kind)
-{
-	struct sup_event ev = { .kind = kind };
-
-	step(t, s, &ev);
-}
-
-/* A start that SUP_START asked for, at the end of a pass. */
-void inst_start(struct tinyhold *t, struct slot *s)
-{
-	struct sup_event ev = { .kind = SUP_EV_STARTED };
-	int r = spawn_slot(t, s, sup_restarts(&s->sup), true);
-
-	s->start_due = false;
-	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "%scannot start the app; retrying in %d ms", inst_prefix(t, s),
-			FORK_RETRY_MS);
-		ev = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
-	}
-	step(t, s, &ev);
-}
-
-/* The new instance n becomes the app, with the old one's supervisor. */
-static void promote(struct tinyhold *t, struct slot *old, struct slot *n)
-{
-	if (t->give_tty)
-		(void)tcsetpgrp(STDIN_FILENO, n->pgid);
-	n->sup = old->sup;
-	n->role = SLOT_SERVING;
-	step_kind(t, n, SUP_EV_STARTED);
-}
-
-/* The reload signal: a new instance in a free slot, without the terminal until READY=1. */
-static void reload_start(struct tinyhold *t, const struct slot *app)
-{
-	struct reload_event ev = { .kind = RELOAD_EV_SPAWNED };
-	struct slot *n = inst_with(t, SLOT_FREE);
-	int r = -EAGAIN;
-
-	if (n != NULL) {
-		n->index = app->index;	/* the replacement keeps the number, and the store */
-		r = spawn_slot(t, n, sup_restarts(&app->sup), false);
-	}
-	char d[32];
-
-	if (r < 0) {
-		log_msg(LOG_ERROR, -r, "%sreload failed: cannot start the new instance",
-			inst_prefix(t, app));
-		ev.kind = RELOAD_EV_SPAWN_FAILED;
-	} else {
-		n->role = SLOT_NEW;
-		log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-		log_info("%sreloading: started pid %d, waiting up to %s for READY=1",
-			 inst_prefix(t, app), (int)n->pid, d);
-	}
-	(void)reload_step(&t->reload, &ev, deadline_now_ms());	/* nothing to do but wait */
-}
-
-static void reload_act(struct tinyhold *t, enum reload_action a, int signo)
-{
-	struct slot *app = reload_old(t), *n = inst_with(t, SLOT_NEW);
-	char d[32];
-
-	const char *pre = app != NULL ? inst_prefix(t, app) : "";
-	bool failed = false, done = false;
-
-	log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-	switch (reload_note(&t->reload)) {
-	case RELOAD_NOTE_BUSY:
-		log_info("reload ignored: a reload is under way");
-		break;
-	case RELOAD_NOTE_NOT_RUNNING:
-		if (t->instances == 1)
-			log_info("reload ignored: no app running");
-		else
-			log_info("%snot running; not reloaded", pre);
-		break;
-	case RELOAD_NOTE_RETIRING_FULL:
-		log_info("reload ignored: %d old instances are still stopping", RETIRING_MAX);
-		failed = true;
-		break;
-	case RELOAD_NOTE_NOT_READY:
-		log_error("%sreload failed: pid %d not ready within %s; keeping pid %d", pre,
-			  n != NULL ? (int)n->pid : 0, d, app_pid(t));
-		failed = true;
-		break;
-	case RELOAD_NOTE_DIED:
-		log_error("%sreload failed: the new instance ended before READY=1; keeping pid %d",
-			  pre, app_pid(t));
-		failed = true;
-		break;
-	case RELOAD_NOTE_TOOK_OVER:
-		log_info("%spid %d takes over from pid %d", pre, n != NULL ? (int)n->pid : 0,
-			 app_pid(t));
-		done = true;
-		break;
-	case RELOAD_NOTE_DONE:
-		log_info("%sreload: pid %d is ready; stopping pid %d", pre,
-			 n != NULL ? (int)n->pid : 0, app_pid(t));
-		done = true;
-		break;
-	case RELOAD_NOTE_SPAWN_FAILED:
-		failed = true;
-		break;
-	case RELOAD_NOTE_STOPPED:
-		t->rolling = -1;
-		break;
-	case RELOAD_NOTE_WAITING:
-	case RELOAD_NOTE_NONE:
-		break;
-	}
-	/* A rolling reload (-n) goes on with the next instance once this one is
-	 * done (inst_at_pass_end), and ends at the first failure: the instances
-	 * not yet replaced keep running as they were. */
-	if (failed && t->rolling >= 0) {
-		if (t->instances > 1)
-			log_error("reload stopped at instance %d of %d; the others run as before",
-				  t->rolling, t->instances);
-		t->rolling = -1;
-	}
-	if (done && t->rolling >= 0 && ++t->rolling >= t->instances) {
-		if (t->instances > 1)
-			log_info("reload: all %d instances replaced", t->instances);
-		t->rolling = -1;
-	}
-	if (app == NULL || (n == NULL && a != RELOAD_START))
+	/* e.g. SIGPIPE from our own write to a log whose reader is gone: not the
+	 * app's business, and not a line of our own either, which could raise
+	 * the next one. */
+	if (si->sender == t->self && si->code == SI_USER)
 		return;
-	switch (a) {
-	case RELOAD_NONE:
-		return;
-	case RELOAD_START:
-		reload_start(t, app);
-		return;
-	case RELOAD_PROMOTE:
-		retire(t, app, SIGTERM);
-		promote(t, app, n);
-		step_kind(t, n, SUP_EV_READY);
-		return;
-	case RELOAD_TAKE_OVER:
-		app->pid = 0;	/* reaped */
-		retire(t, app, 0);
-		promote(t, app, n);
-		return;
-	case RELOAD_DISCARD:
-		n->pid = 0;	/* reaped */
-		retire(t, n, 0);
-		return;
-	case RELOAD_RETIRE:
-		retire(t, n, signo);
+	if (si->signo == t->cfg.reload_signal) {
+		ev.kind = POOL_EV_RELOAD;
+		step(t, &ev);
 		return;
 	}
-}
-
-/* The next step of a rolling reload: instance t->rolling is replaced, or
- * skipped if it does not run. With one instance, this is the reload. */
-static void rolling_next(struct tinyhold *t)
-{
-	while (t->rolling >= 0 && t->rolling < t->instances) {
-		struct slot *app = serving(t, t->rolling);
-		struct reload_event ev = {
-			.kind = RELOAD_EV_SIGNAL,
-			.app_running = app != NULL && sup_state(&app->sup) == SUP_RUNNING,
-			.retiring_full = count_role(t, SLOT_RETIRING) >= RETIRING_MAX,
-		};
-
-		t->reload_index = t->rolling;
-		reload_act(t, reload_step(&t->reload, &ev, deadline_now_ms()), 0);
-		if (reload_busy(&t->reload) || t->rolling < 0)
-			return;	/* waiting for its READY=1, or it failed */
-		if (reload_note(&t->reload) != RELOAD_NOTE_NOT_RUNNING || t->instances == 1) {
-			t->rolling = -1;
-			return;
-		}
-		t->rolling++;	/* not running: nothing to replace */
+	if (sig_is_stop(si->signo)) {
+		step(t, &ev);
+		return;
 	}
-	if (t->rolling >= t->instances) {
-		log_info("reload: all %d instances replaced", t->instances);
-		t->rolling = -1;
-	}
+	if (t->pass.nforward < PASS_SIGNALS_MAX)
+		t->pass.forward[t->pass.nforward++] = *si;
 }
 
-static void reload_event(struct tinyhold *t, enum reload_event_kind kind, int signo)
-{
-	struct reload_event ev = { .kind = kind };
-
-	reload_act(t, reload_step(&t->reload, &ev, deadline_now_ms()), signo);
-}
-
-/* A stop, or tinyhold is done: a new instance still waiting for READY=1 goes too. */
-static void end_reload(struct tinyhold *t, int signo)
-{
-	reload_event(t, RELOAD_EV_STOP, signo);
-}
-
-static void wait_status_event(int status, struct sup_event *ev)
-{
-	ev->kind = SUP_EV_EXITED;
-	if (WIFSIGNALED(status))
-		ev->term_signal = WTERMSIG(status);
-	else
-		ev->exit_code = WEXITSTATUS(status);
-}
-
-static void log_exit(const char *what, const char *who, const struct sup_event *ev, int64_t ran_ms)
+static void log_exit(const char *what, const char *whom, const struct sup_event *ev, int64_t ran_ms)
 {
 	char d[32], buf[24];
 
@@ -481,274 +272,258 @@ static void log_exit(const char *what, const char *who, const struct sup_event *
 		log_duration(d + 7, sizeof d - 7, ran_ms);
 	}
 	if (ev->term_signal)
-		log_info("%s%s died of %s%s", what, who, sig_name(ev->term_signal, buf, sizeof buf), d);
+		log_info("%s%s died of %s%s", what, whom, sig_name(ev->term_signal, buf, sizeof buf), d);
 	else
-		log_info("%s%s exited with status %d%s", what, who, ev->exit_code, d);
+		log_info("%s%s exited with status %d%s", what, whom, ev->exit_code, d);
 }
 
-static void app_exited(struct tinyhold *t, struct slot *app, struct sup_event *ev)
+void inst_on_exit(struct tinyhold *t, int k, int status)
 {
-	if (app->exec_failed && app->exec_error.stage == SPAWN_FDS) {
+	struct slot *s = &t->slots[k];
+	const struct pool_slot *ps = &t->pool.slots[k];
+	struct pool_ev ev = { .kind = POOL_EV_EXITED, .slot = k };
+
+	if (WIFSIGNALED(status))
+		ev.exit.term_signal = WTERMSIG(status);
+	else
+		ev.exit.exit_code = WEXITSTATUS(status);
+	ev.exit.kind = SUP_EV_EXITED;
+	inst_check_exec(t, k, true);	/* the child wrote its error before it exited */
+	if (s->exec_failed && s->exec_error.stage == SPAWN_FDS && ps->role == POOL_SERVING) {
 		/* Our own failure (out of fds or memory), not the command's: never 126. */
-		struct sup_event failed = { .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
-		app->pid = 0;
-		slot_close_notify(app);
-		step(t, app, &failed);
-		return;
+		ev.kind = POOL_EV_SPAWN_FAILED;
+		ev.exit = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
+	} else if (s->exec_failed) {
+		ev.exit.exec_errno = s->exec_error.err ? s->exec_error.err : EIO;
+	} else {
+		log_exit(ps->role == POOL_RETIRING ? "retired " : ps->role == POOL_NEW ? "new " : "",
+			 who(t, k), &ev.exit,
+			 ps->role == POOL_RETIRING ? -1 : deadline_now_ms() - s->started_ms);
 	}
-	if (app->exec_failed)
-		ev->exec_errno = app->exec_error.err ? app->exec_error.err : EIO;
-	else
-		log_exit("", who(t, app), ev, deadline_now_ms() - sup_started_ms(&app->sup));
-	if (inst_with(t, SLOT_NEW) != NULL && t->reload_index == app->index) {
-		/* The old instance died mid-reload: the new one takes over at once. */
-		reload_event(t, RELOAD_EV_OLD_EXITED, 0);
-		return;
-	}
-	app->pid = 0;
-	slot_close_notify(app);	/* its last words were read before it was reaped */
+	step(t, &ev);
+	s->reaped = true;	/* from here on, pid names nothing of ours */
+	t->pass.groups_changed = true;	/* it may have been the last of its group */
 	/* Between runs the terminal is ours again: a Ctrl-C during a back-off reaches us. */
-	if (t->give_tty)
+	if (t->give_tty && t->pool.slots[k].role == POOL_SERVING)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
-	step(t, app, ev);
 }
 
-/* What the reap loop collected, in the order it was reaped. */
-void inst_on_exits(struct tinyhold *t)
+void inst_heard(struct tinyhold *t, int k, const struct notify_msg *m)
 {
-	for (;;) {
-		struct slot *s = NULL;
-		struct sup_event ev = { 0 };
-		size_t i;
-
-		for (i = 0; i < t->nslots; i++)
-			if (t->slots[i].reaped > 0 && (s == NULL || t->slots[i].reaped < s->reaped))
-				s = &t->slots[i];
-		if (s == NULL)
-			break;
-		s->reaped = 0;
-		wait_status_event(s->status, &ev);
-		t->groups_changed = true;
-		switch (s->role) {
-		case SLOT_SERVING:
-			inst_check_exec(t, s, true);	/* the child wrote its error before it exited */
-			app_exited(t, s, &ev);
-			break;
-		case SLOT_NEW:
-			/* A reload's new instance died before READY=1: the old one stays. */
-			inst_check_exec(t, s, true);
-			if (!s->exec_failed)
-				log_exit("new ", who(t, s), &ev, deadline_now_ms() - s->started_ms);
-			reload_event(t, RELOAD_EV_NEW_EXITED, 0);
-			break;
-		case SLOT_RETIRING:
-			log_exit("retired ", who(t, s), &ev, -1);
-			s->pid = 0;
-			break;
-		case SLOT_FREE:
-			break;
-		}
+	if (t->pool.slots[k].role == POOL_NEW) {
+		if (m->ready)
+			step_slot(t, POOL_EV_READY, k);
+		return;
 	}
-	t->reaped = 0;
+	if (m->ready) {
+		log_info("%s is ready", who(t, k));
+		step_slot(t, POOL_EV_READY, k);
+	}
+	if (m->reloading)
+		log_info("%s is reloading", who(t, k));
+	if (m->stopping) {
+		log_info("%s is stopping", who(t, k));
+		step_slot(t, POOL_EV_APP_STOPPING, k);
+	}
+	if (m->watchdog_ping)
+		step_slot(t, POOL_EV_WATCHDOG_PING, k);
+	if (m->watchdog_trigger)
+		step_slot(t, POOL_EV_WATCHDOG_TRIGGER, k);
 }
 
-struct slot *inst_of_pid(struct tinyhold *t, pid_t pid)
+/* ---- acting -------------------------------------------------------------------- */
+
+/* Whether an instance but slot k runs: then the held sockets keep their O_NONBLOCK. */
+static bool others_run(const struct tinyhold *t, int k)
 {
 	size_t i;
 
 	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].role != SLOT_FREE && t->slots[i].pid == pid)
-			return &t->slots[i];
-	return NULL;
+		if ((int)i != k && t->slots[i].pid > 0 && !t->slots[i].reaped)
+			return true;
+	return false;
 }
 
-void inst_on_stop_signal(struct tinyhold *t, int signo, const char *name)
+static bool unreaped(const struct slot *s)
 {
-	struct slot *one = NULL;
-	size_t i, running = 0, stopping = 0;
-
-	end_reload(t, signo);
-	for (i = 0; i < t->nslots; i++) {
-		struct slot *s = &t->slots[i];
-		if (s->role != SLOT_SERVING)
-			continue;
-		running += sup_state(&s->sup) == SUP_RUNNING;
-		stopping += sup_state(&s->sup) == SUP_STOPPING;
-		one = s;
-	}
-	if (one == NULL)
-		return;
-	if (t->instances == 1 && running == 1)
-		log_info("got %s; stopping pid %d", name, (int)one->pid);
-	else if (running > 0)
-		log_info("got %s; stopping %zu instance%s", name, running, running == 1 ? "" : "s");
-	else if (stopping == 0)
-		log_info("got %s; stopping", name);
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].role == SLOT_SERVING)
-			step_kind(t, &t->slots[i], SUP_EV_STOP);
+	return s->pid > 0 && !s->reaped;
 }
 
-void inst_heard(struct tinyhold *t, struct slot *s, const struct notify_msg *m)
+static void start(struct tinyhold *t, int k)
 {
-	if (s->role == SLOT_NEW) {
-		if (m->ready)
-			reload_event(t, RELOAD_EV_READY, 0);
-		return;
+	struct slot *s = &t->slots[k];
+	const struct pool_slot *ps = &t->pool.slots[k];
+	struct pool_ev ev = { .kind = POOL_EV_STARTED, .slot = k };
+	struct slot_start st = {
+		.spawn = &t->spawn,
+		.held = &t->held,
+		.store = &t->stores[ps->index],
+		.others_run = others_run(t, k),
+		.pass_fds = t->pass_fds,
+		.pass_names = t->pass_names,
+		.notify = t->cfg.notify,
+	};
+	/* A replacement gets the terminal only once it serves (promote). */
+	int r = slot_spawn(s, &st, ps->index, sup_restarts(&ps->sup), ps->role == POOL_SERVING,
+			   deadline_now_ms());
+
+	if (r < 0) {
+		if (ps->role == POOL_SERVING)
+			log_msg(LOG_ERROR, -r, "%scannot start the app; retrying in %d ms",
+				inst_prefix(t, k), FORK_RETRY_MS);
+		else
+			log_msg(LOG_WARN, -r, "%scannot start the new instance", inst_prefix(t, k));
+		ev = (struct pool_ev){ .kind = POOL_EV_SPAWN_FAILED, .slot = k };
+		ev.exit = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
 	}
-	if (m->ready) {
-		log_info("%s is ready", who(t, s));
-		step_kind(t, s, SUP_EV_READY);
-	}
-	if (m->reloading)
-		log_info("%s is reloading", who(t, s));
-	if (m->stopping) {
-		log_info("%s is stopping", who(t, s));
-		step_kind(t, s, SUP_EV_APP_STOPPING);
-	}
-	if (m->watchdog_ping)
-		step_kind(t, s, SUP_EV_WATCHDOG_PING);
-	if (m->watchdog_trigger)
-		step_kind(t, s, SUP_EV_WATCHDOG_TRIGGER);
+	step(t, &ev);
 }
 
-/* The reload signal: with -n, a rolling reload, one instance at a time, so
- * that at no moment fewer than N serve and at most N+1 run. */
-void inst_on_reload_signal(struct tinyhold *t)
+static void send(const struct tinyhold *t, int k, int signo, bool group)
 {
-	if (t->rolling >= 0 || reload_busy(&t->reload)) {
-		log_info("reload ignored: a reload is under way");
+	const struct slot *s = &t->slots[k];
+	char buf[24];
+
+	if (!unreaped(s))
 		return;
+	if (kill(group ? -s->pid : s->pid, signo) < 0 && errno != ESRCH)
+		log_msg(LOG_WARN, errno, "cannot send %s to %d", sig_name(signo, buf, sizeof buf),
+			(int)s->pid);
+}
+
+/* Every effect of slot k but a start. Whether there was any. */
+static bool carry_out(struct tinyhold *t, int k)
+{
+	struct pool_slot *ps = &t->pool.slots[k];
+	struct slot *s = &t->slots[k];
+	bool any = ps->send_signo || ps->abort || ps->kill || ps->promote || ps->free_it;
+
+	if (ps->send_signo > 0)
+		send(t, k, ps->send_signo, t->cfg.process_group);
+	/* Only the main process: SIGABRT is for its core dump, not for its workers. */
+	if (ps->abort)
+		send(t, k, SIGABRT, false);
+	if (ps->kill) {
+		/* The group, and the main process itself: it may have left its group
+		 * (setpgid, setsid), and kill(-pgid) would miss it. */
+		if (s->pgid > 0 && kill(-s->pgid, SIGKILL) < 0 && errno != ESRCH)
+			log_msg(LOG_WARN, errno, "cannot kill process group %d", (int)s->pgid);
+		send(t, k, SIGKILL, false);
+		t->pass.groups_changed = true;
 	}
-	t->rolling = 0;
-	rolling_next(t);
+	if (ps->promote && t->give_tty)
+		(void)tcsetpgrp(STDIN_FILENO, s->pgid);
+	if (ps->free_it)
+		slot_free(s);
+	ps->send_signo = 0;
+	ps->abort = ps->kill = ps->promote = ps->free_it = false;
+	return any;
+}
+
+/* Signals that are not ours go to every instance that runs (-g: to each
+ * group), in the order they came. Their processes are not reaped yet (a reap
+ * marks its slot), so no pid here can have been reused. */
+static void forward_all(struct tinyhold *t)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->pass.nforward; i++) {
+		const struct sig_info *si = &t->pass.forward[i];
+		char buf[24];
+		const char *name = sig_name(si->signo, buf, sizeof buf);
+		bool sent = false;
+
+		for (k = 0; k < t->nslots; k++) {
+			const struct slot *s = &t->slots[k];
+			int r;
+			if (t->pool.slots[k].role != POOL_SERVING || !unreaped(s))
+				continue;
+			sent = true;
+			r = sig_forward(s->pid, t->cfg.process_group, si);
+			if (r < 0 && r != -ESRCH)
+				log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name,
+					(int)s->pid);
+			else
+				log_debug("forwarded %s to %s%d", name,
+					  t->cfg.process_group ? "group " : "pid ", (int)s->pid);
+		}
+		if (!sent)
+			log_info("no app running; %s not forwarded", name);
+	}
+	t->pass.nforward = 0;
+}
+
+/* After a reap, a SIGKILL or a watched leftover's end: which drained groups
+ * are empty now. Every member that dies is our child or our orphan, and sends
+ * us SIGCHLD; one whose parent is elsewhere is watched through a pidfd
+ * (slot_group_gone). */
+static bool look_at_groups(struct tinyhold *t)
+{
+	bool any = false;
+	size_t k;
+
+	if (!t->pass.groups_changed)
+		return false;
+	t->pass.groups_changed = false;
+	for (k = 0; k < t->nslots; k++) {
+		if (pool_draining(&t->pool, (int)k) && slot_group_gone(&t->slots[k])) {
+			step_slot(t, POOL_EV_GROUP_EMPTY, (int)k);
+			any = true;
+		}
+	}
+	return any;
+}
+
+__attribute__((noreturn))
+static void exit_now(struct tinyhold *t, int code)
+{
+	size_t k;
+
+	/* Hand the terminal back to our own group, or the shell that ran us reads from a dead one. */
+	if (t->give_tty)
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	/* As PID 1 the kernel ends whatever is left when we exit; as a subreaper we say it. */
+	for (k = 0; k < t->nslots && t->self != 1; k++) {
+		const struct slot *s = &t->slots[k];
+		if (unreaped(s))
+			log_warn("leaving pid %d behind", (int)s->pid);
+		if (s->pgid > 0 && pgroup_alive(s->pgid))
+			log_warn("leaving processes of group %d behind", (int)s->pgid);
+	}
+	log_debug("exiting with status %d", code);
+	exit(code);
+}
+
+void inst_act(struct tinyhold *t)
+{
+	struct pool_ev timer = { .kind = POOL_EV_TIMER, .slot = -1 };
+	int round;
+	size_t k;
+
+	forward_all(t);
+	if (deadline_passed(pool_due_ms(&t->pool), deadline_now_ms()))
+		step(t, &timer);
+	/* Signals and kills first, starts last: nothing new runs before the old is told. */
+	for (round = 0; round < ACT_ROUNDS_MAX; round++) {
+		bool any = false;
+		for (k = 0; k < t->nslots; k++)
+			any = carry_out(t, (int)k) || any;
+		any = look_at_groups(t) || any;
+		for (k = 0; k < t->nslots; k++) {
+			if (!t->pool.slots[k].start)
+				continue;
+			t->pool.slots[k].start = false;
+			start(t, (int)k);
+			any = true;
+		}
+		if (!any)
+			break;
+	}
+	if (t->pool.exit_due)
+		exit_now(t, t->pool.exit_code);
 }
 
 int64_t inst_next_due_ms(const struct tinyhold *t)
 {
-	int64_t due = deadline_min(reload_due_ms(&t->reload), closer_due_ms());
-	size_t i;
-
-	for (i = 0; i < t->nslots; i++) {
-		const struct slot *s = &t->slots[i];
-		if (s->role == SLOT_SERVING)
-			due = deadline_min(due, sup_due_ms(&s->sup));
-		else if (s->role == SLOT_RETIRING)
-			due = deadline_min(due, retire_due_ms(&s->retire));
-	}
-	return due;
-}
-
-void inst_on_deadlines(struct tinyhold *t, int64_t now)
-{
-	size_t i;
-
-	if (deadline_passed(reload_due_ms(&t->reload), now))
-		reload_event(t, RELOAD_EV_TIMER, SIGTERM);
-	for (i = 0; i < t->nslots; i++) {
-		struct slot *s = &t->slots[i];
-		if (s->role == SLOT_RETIRING) {
-			switch (retire_step(&s->retire, RETIRE_EV_TIMER, now)) {
-			case RETIRE_KILL:
-				log_warn("old process group %d did not stop in time; killing it",
-					 (int)s->pgid);
-				kill_group(t, s->pgid);
-				break;
-			case RETIRE_FORGET:
-				log_warn("old process group %d would not die; going on without it",
-					 (int)s->pgid);
-				slot_free(s);
-				break;
-			case RETIRE_NONE:
-			case RETIRE_DONE:
-				break;
-			}
-		} else if (s->role == SLOT_SERVING && sup_timeout_ms(&s->sup, now) == 0) {
-			if (sup_state(&s->sup) == SUP_DRAINING)
-				log_warn("process group %d would not die; going on without it",
-					 (int)s->pgid);
-			step_kind(t, s, SUP_EV_TIMER);
-		}
-	}
-}
-
-/* After a reap, a SIGKILL or a watched leftover's end: which drained groups are empty now.
- * Every member that dies is our child or our orphan, and sends us SIGCHLD; one
- * whose parent is elsewhere is watched through a pidfd (slot_group_gone). */
-void inst_on_groups(struct tinyhold *t)
-{
-	size_t i;
-
-	if (!t->groups_changed)
-		return;
-	t->groups_changed = false;
-	for (i = 0; i < t->nslots; i++) {
-		struct slot *s = &t->slots[i];
-		if (s->role == SLOT_SERVING && sup_state(&s->sup) == SUP_DRAINING &&
-		    slot_group_gone(s))
-			step_kind(t, s, SUP_EV_GROUP_EMPTY);
-		else if (s->role == SLOT_RETIRING && s->pid == 0 && slot_group_gone(s) &&
-			 retire_step(&s->retire, RETIRE_EV_GROUP_EMPTY, deadline_now_ms()) == RETIRE_DONE)
-			slot_free(s);
-	}
-}
-
-/* The status tinyhold ends with when every instance is done (supervise.c's rule). */
-static int final_code(struct tinyhold *t)
-{
-	static int codes[OPTS_INSTANCES_MAX];
-	const struct slot *s;
-	int i;
-
-	for (i = 0; i < t->instances; i++)
-		codes[i] = (s = serving(t, i)) != NULL ? sup_exit_code(&s->sup) : 0;
-	return sup_combined_code(codes, (size_t)t->instances, t->gave_up);
-}
-
-static bool all_done(const struct tinyhold *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].role == SLOT_SERVING && sup_state(&t->slots[i].sup) != SUP_DONE)
-			return false;
-	return true;
-}
-
-/* After a crash loop used up the budget: every other instance stops gracefully. */
-static void stop_others(struct tinyhold *t)
-{
-	size_t i;
-
-	t->stop_due = false;
-	for (i = 0; i < t->nslots; i++) {
-		struct slot *s = &t->slots[i];
-		if (s->role != SLOT_SERVING || sup_state(&s->sup) == SUP_DONE)
-			continue;
-		if (s->pid > 0 && kill(t->cfg.process_group ? -s->pid : s->pid, SIGTERM) < 0 &&
-		    errno != ESRCH)
-			log_msg(LOG_WARN, errno, "cannot signal %d", (int)s->pid);
-		step_kind(t, s, SUP_EV_STOP);
-	}
-}
-
-/* The acts that wait for the end of a pass: starts, the next step of a
- * rolling reload, and the exit once every instance is done. */
-void inst_at_pass_end(struct tinyhold *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].start_due)
-			inst_start(t, &t->slots[i]);
-	if (t->stop_due)
-		stop_others(t);
-	/* Each step waits until the one it replaced is gone: at most N+1 run. */
-	if (t->rolling >= 0 && !reload_busy(&t->reload) && count_role(t, SLOT_RETIRING) == 0)
-		rolling_next(t);
-	if (all_done(t)) {
-		end_reload(t, SIGTERM);
-		if (count_role(t, SLOT_RETIRING) == 0)
-			exit_now(t, final_code(t));
-	}
+	return deadline_min(pool_due_ms(&t->pool), closer_due_ms());
 }

@@ -36,7 +36,8 @@ static struct {
 	int fd;
 	unsigned long dropped;	/* lines lost since the last line that went out */
 	bool mid_line;		/* a line went out in part: end it before the next */
-} out = { OUT_PLAIN, STDERR_FILENO, 0, false };
+	bool gone;		/* EPIPE: no reader will come back to this pipe or socket */
+} out = { OUT_PLAIN, STDERR_FILENO, 0, false, false };
 
 void log_init(void)
 {
@@ -87,6 +88,10 @@ static ssize_t emit_some(const char *s, size_t len)
 		else
 			n = write(out.fd, s, len);
 	} while (n < 0 && errno == EINTR);
+	/* The reader is gone for good. Writing on would raise a SIGPIPE at us for
+	 * every line, and a line about that SIGPIPE would raise the next one. */
+	if (n < 0 && errno == EPIPE)
+		out.gone = true;
 	return n;
 }
 
@@ -109,6 +114,8 @@ static bool emit(const char *s, size_t len)
  * once writing works again. */
 static void write_line(const char *line, size_t len)
 {
+	if (out.gone)
+		return;
 	if (out.mid_line && !emit("\n", 1)) {
 		out.dropped++;
 		return;

@@ -1,9 +1,8 @@
 /* main: argv -> config, then set up, then run the loop. The loop is the one
  * place tinyhold blocks. Each pass collects what happened (datagrams,
- * signals, exits, deadlines), then decides and acts on it: supervise.c and
- * reload.c decide, instances.c acts on the slots, heard.c reads what the app
- * says. Nothing forks from inside the reap loop, and nothing calls back into
- * the loop. */
+ * signals, exits), and each event is decided as it comes by pool.c, which
+ * only decides; then instances.c acts on all of it at once. Nothing forks or
+ * kills while a pass collects, and nothing calls back into the loop. */
 #include "closer.h"
 #include "deadline.h"
 #include "heard.h"
@@ -24,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef TINYHOLD_VERSION
@@ -31,69 +31,33 @@
 #endif
 
 #define PFD_PER_SLOT 3	/* each slot's notify socket, exec pipe, pidfd; and the signalfd */
+#define FAULT_PAUSE_MIN_MS 1	/* a loop call failed: wait before the next pass, */
+#define FAULT_PAUSE_MAX_MS 1000	/* doubling while it keeps failing: never a spin */
+
+/* What each entry of the poll set is: the signalfd, or one fd of slot k. */
+enum pfd_kind { PFD_SIGNALS, PFD_NOTIFY, PFD_EXEC, PFD_WATCH };
+struct pfd_owner {
+	enum pfd_kind kind;
+	int slot;
+};
 
 /* ---- collecting ---------------------------------------------------------------- */
 
-/* Every signal that is not ours goes to every instance that runs (-g: to each
- * group). Forwarded before any reap of this pass: no pid can have been reused. */
-static bool forward(struct tinyhold *t, const struct sig_info *si, const char *name)
-{
-	bool sent = false;
-	size_t i;
-	int r;
-
-	for (i = 0; i < t->nslots; i++) {
-		const struct slot *s = &t->slots[i];
-		if (s->role != SLOT_SERVING || s->pid <= 0)
-			continue;
-		sent = true;
-		r = sig_forward(s->pid, t->cfg.process_group, si);
-		if (r < 0 && r != -ESRCH)
-			log_msg(LOG_WARN, -r, "cannot forward %s to %d, ignoring", name, (int)s->pid);
-		else
-			log_debug("forwarded %s to %s%d", name, t->cfg.process_group ? "group " : "pid ",
-				  (int)s->pid);
-	}
-	return sent;
-}
-
-static void on_signal(struct tinyhold *t, const struct sig_info *si)
-{
-	char buf[24];
-	const char *name = sig_name(si->signo, buf, sizeof buf);
-
-	if (si->signo == SIGCHLD) {
-		t->sigchld = true;	/* reaped once the signals of this pass are read */
-		return;
-	}
-	if (si->sender == t->self && si->code == SI_USER) {
-		/* e.g. SIGPIPE from our own write to a closed stderr: not the app's business. */
-		log_debug("ignoring %s raised by tinyhold itself", name);
-		return;
-	}
-	if (si->signo == t->cfg.reload_signal) {
-		inst_on_reload_signal(t);
-		return;
-	}
-	if (!forward(t, si, name) && !sig_is_stop(si->signo))
-		log_info("no app running; %s not forwarded", name);
-	if (sig_is_stop(si->signo))
-		inst_on_stop_signal(t, si->signo, name);
-}
-
+/* At most PASS_SIGNALS_MAX signals a pass: the rest wait in the signalfd. */
 static void drain_signals(struct tinyhold *t)
 {
 	struct sig_info si = { 0 };	/* sig_read() fills it; LTO cannot tell */
-	int r;
+	int n, r = 0;
 
-	while ((r = sig_read(t->sigfd, &si)) > 0)
-		on_signal(t, &si);
-	if (r < 0)
+	for (n = 0; n < PASS_SIGNALS_MAX && (r = sig_read(t->sigfd, &si)) > 0; n++)
+		inst_on_signal(t, &si);
+	if (r < 0) {
 		log_msg(LOG_WARN, -r, "cannot read signals");
+		t->pass.fault = true;
+	}
 }
 
-/* One SIGCHLD may stand for many children: reap until none is left. Only
- * records: what an exit means is decided after the reap loop (inst_on_exits). */
+/* One SIGCHLD may stand for many children: reap until none is left. */
 static void reap_all(struct tinyhold *t)
 {
 	/* Last words first (FDSTORE=1 just before a crash): sent before the exit, they
@@ -101,59 +65,84 @@ static void reap_all(struct tinyhold *t)
 	 * them can still be checked. A READY=1 of a reload read here promotes the new
 	 * instance before the old one's exit is looked at. */
 	heard_drain(t);
-	t->sigchld = false;
+	t->pass.sigchld = false;
 	for (;;) {
-		int status;
+		int status, k;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
-		struct slot *s;
 
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
 			break;	/* 0: some still run; ECHILD: none left */
-		t->groups_changed = true;	/* it may have been the last of a group */
+		t->pass.groups_changed = true;	/* it may have been the last of a group */
 		if (closer_reaped(pid))
 			continue;
-		s = inst_of_pid(t, pid);
-		if (s == NULL || s->reaped > 0) {
+		k = inst_of_pid(t, pid);
+		if (k < 0) {
 			log_debug("reaped pid %d", (int)pid);
 			continue;
 		}
-		s->reaped = ++t->reaped;
-		s->status = status;
+		inst_on_exit(t, k, status);
 	}
 }
 
-static void add_pfd(struct pollfd *pfd, size_t *n, int fd, short events)
+static void add_pfd(struct pollfd *pfd, struct pfd_owner *own, size_t *n, int fd, short events,
+		    enum pfd_kind kind, int slot)
 {
-	if (fd >= 0 && events != 0)
-		pfd[(*n)++] = (struct pollfd){ .fd = fd, .events = events };
+	if (fd < 0 || events == 0)
+		return;
+	pfd[*n] = (struct pollfd){ .fd = fd, .events = events };
+	own[(*n)++] = (struct pfd_owner){ kind, slot };
 }
 
-/* The slots' fds poll() found ready: exec outcomes are read, a watched
- * leftover's end marks the groups for a look. Returns whether a datagram
- * waits (they are read together, by heard_drain()). */
-static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
+/* What poll() found: exec outcomes are read, a watched leftover's end marks
+ * the groups for a look, signals are read. Returns whether a datagram waits
+ * (they are read together, by heard_drain()). */
+static bool on_ready_fds(struct tinyhold *t, const struct pollfd *pfd, const struct pfd_owner *own,
+			 size_t n)
 {
 	bool notify = false;
-	size_t i, j;
+	size_t j;
 
-	for (j = 1; j < n; j++) {
+	for (j = 0; j < n; j++) {
 		if (pfd[j].revents == 0)
 			continue;
-		for (i = 0; i < t->nslots; i++) {
-			struct slot *s = &t->slots[i];
-			if (pfd[j].fd == s->errfd)
-				inst_check_exec(t, s, false);
-			else if (pfd[j].fd == s->watchfd) {
-				slot_unwatch(s);	/* on_groups() looks again, and may watch another */
-				t->groups_changed = true;
-			}
-			else if (pfd[j].fd == s->notifyfd)
-				notify = notify || (pfd[j].revents & POLLIN);
+		switch (own[j].kind) {
+		case PFD_SIGNALS:
+			break;	/* read after the datagrams */
+		case PFD_EXEC:
+			inst_check_exec(t, own[j].slot, false);
+			break;
+		case PFD_WATCH:
+			slot_unwatch(&t->slots[own[j].slot]);	/* the groups are looked at again */
+			t->pass.groups_changed = true;
+			break;
+		case PFD_NOTIFY:
+			notify = true;
+			break;
 		}
 	}
 	return notify;
+}
+
+/* A call of the loop itself failed (poll, reading signals or a notify socket):
+ * whatever it is, the next pass must not spin on it. */
+static void pause_after_fault(struct tinyhold *t, int64_t *pause_ms)
+{
+	struct timespec ts;
+
+	if (!t->pass.fault) {
+		*pause_ms = 0;
+		return;
+	}
+	t->pass.fault = false;
+	*pause_ms = *pause_ms == 0 ? FAULT_PAUSE_MIN_MS : *pause_ms * 2;
+	if (*pause_ms > FAULT_PAUSE_MAX_MS)
+		*pause_ms = FAULT_PAUSE_MAX_MS;
+	ts.tv_sec = *pause_ms / 1000;
+	ts.tv_nsec = (long)(*pause_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 /* ---- the loop ----------------------------------------------------------------- */
@@ -162,40 +151,44 @@ static bool on_slot_fds(struct tinyhold *t, const struct pollfd *pfd, size_t n)
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
 {
-	struct pollfd *pfd = mem_alloc(1 + PFD_PER_SLOT * t->nslots, sizeof *pfd);
+	size_t cap = 1 + PFD_PER_SLOT * t->nslots;
+	struct pollfd *pfd = mem_alloc(cap, sizeof *pfd);
+	struct pfd_owner *own = mem_alloc(cap, sizeof *own);
+	int64_t pause_ms = 0;
 
-	if (pfd == NULL)
+	if (pfd == NULL || own == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the poll set");
 	mem_seal();	/* the last allocation: the loop below never allocates */
 	for (;;) {
-		short notify_ev = heard_readable(t) ? POLLIN : 0;
-		size_t n = 0, i;
+		size_t n = 0, k;
+		int r;
 
-		add_pfd(pfd, &n, t->sigfd, POLLIN);
-		for (i = 0; i < t->nslots; i++) {
-			add_pfd(pfd, &n, t->slots[i].notifyfd, notify_ev);
-			add_pfd(pfd, &n, t->slots[i].errfd, POLLIN);
-			add_pfd(pfd, &n, t->slots[i].watchfd, POLLIN);
+		pause_after_fault(t, &pause_ms);
+		add_pfd(pfd, own, &n, t->sigfd, POLLIN, PFD_SIGNALS, -1);
+		for (k = 0; k < t->nslots; k++) {
+			const struct slot *s = &t->slots[k];
+			add_pfd(pfd, own, &n, s->notifyfd, heard_readable(t, (int)k) ? POLLIN : 0,
+				PFD_NOTIFY, (int)k);
+			add_pfd(pfd, own, &n, s->errfd, POLLIN, PFD_EXEC, (int)k);
+			add_pfd(pfd, own, &n, s->watchfd, POLLIN, PFD_WATCH, (int)k);
 		}
 		/* No deadline, no timeout: nothing here wakes up just to look. */
-		if (poll(pfd, n, deadline_left_ms(inst_next_due_ms(t), deadline_now_ms())) < 0) {
-			if (errno != EINTR)
-				log_msg(LOG_WARN, errno, "poll");
-			continue;
+		r = poll(pfd, n, deadline_left_ms(inst_next_due_ms(t), deadline_now_ms()));
+		if (r < 0 && errno != EINTR) {
+			log_msg(LOG_WARN, errno, "poll");
+			t->pass.fault = true;
 		}
-		/* Collect. Datagrams first: one sent just before a crash must be read while
-		 * its sender is still the app (unreaped), or it could not be verified. */
-		if (on_slot_fds(t, pfd, n))
+		/* Collect, and decide as it comes. Datagrams first: one sent just before a
+		 * crash must be read while its sender is still the app (unreaped), or it
+		 * could not be verified. */
+		if (r > 0 && on_ready_fds(t, pfd, own, n))
 			heard_drain(t);
-		if (pfd[0].revents & POLLIN)
+		if (r > 0 && (pfd[0].revents & POLLIN))
 			drain_signals(t);
-		if (t->sigchld)
+		if (t->pass.sigchld)
 			reap_all(t);
-		/* Decide and act. */
-		inst_on_exits(t);
-		inst_on_deadlines(t, deadline_now_ms());
-		inst_on_groups(t);
-		inst_at_pass_end(t);
+		/* Act. */
+		inst_act(t);
 		closer_flush(deadline_now_ms());	/* what this pass was handed to close */
 	}
 }
@@ -203,7 +196,6 @@ static void loop(struct tinyhold *t)
 int main(int argc, char **argv)
 {
 	static struct tinyhold t;
-	size_t i;
 
 	setup_std_fds();
 	log_init();	/* before anything is logged: PID 1 must never wait for its log */
@@ -240,9 +232,7 @@ int main(int argc, char **argv)
 
 	setup_instances(&t);
 	setup_spawn(&t);
-	setup_supervisor(&t);
-	reload_init(&t.reload, t.cfg.ready_timeout_ms);
-	for (i = 0; i < (size_t)t.instances; i++)
-		inst_start(&t, &t.slots[i]);
+	setup_pool(&t);	/* the instances are due to start: the loop's first pass does it */
+	inst_act(&t);
 	loop(&t);
 }

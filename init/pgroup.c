@@ -65,6 +65,19 @@ static bool read_stat(const char *name, char *state, int *ppid, int *pgrp)
 	return next_int(&p, ppid) && next_int(&p, pgrp);
 }
 
+bool pgroup_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
+{
+	char name[24], state;
+	int pp, pg;
+
+	fmt(name, sizeof name, "%d", (int)pid);
+	if (pid <= 0 || !proc_is_ours() || !read_stat(name, &state, &pp, &pg) || state == 'Z')
+		return false;
+	*ppid = pp;
+	*pgrp = pg;
+	return true;
+}
+
 bool pgroup_alive(pid_t pgid)
 {
 	pid_t stray;

@@ -16,4 +16,8 @@ bool pgroup_alive(pid_t pgid);
  * tinyhold (its end sends us no SIGCHLD: watch it with a pidfd), or 0. */
 bool pgroup_alive_stray(pid_t pgid, pid_t *stray);
 
+/* The parent and the process group of a live pid, from /proc/PID/stat;
+ * false if it is gone, a zombie, or /proc is not our pid namespace's. */
+bool pgroup_stat(pid_t pid, pid_t *ppid, pid_t *pgrp);
+
 #endif

@@ -120,7 +120,7 @@ void setup_sockets(struct tinyhold *t)
 	/* Room for what one datagram brings and for a FDSTOREREMOVE of the whole store, twice. */
 	t->notify_room = NOTIFY_FDS_MAX + (size_t)t->cfg.fdstore_max;
 	if (held_init(&t->held, cap, backlog, t->fd_limit) < 0 || t->pass_fds == NULL ||
-	    t->pass_names == NULL || closer_init(2 * t->notify_room) < 0)
+	    t->pass_names == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate sockets");
 	adopt_inherited(t, inherited);
 	bind_all(t);
@@ -155,30 +155,33 @@ static const struct privs *app_privs(const struct tinyhold *t)
 	return t->cfg.user != NULL && geteuid() == 0 ? &t->privs : NULL;
 }
 
-void setup_supervisor(struct tinyhold *t)
+/* The pool: instance i serves in slot i first; each is supervised on its
+ * own, with one crash-loop budget for all. */
+void setup_pool(struct tinyhold *t)
 {
-	struct sup_config sc = {
-		.policy = t->cfg.restart,
-		.backoff_max_ms = t->cfg.backoff_max_ms,
-		.max_restarts = t->cfg.max_restarts,
-		.window_ms = t->cfg.restart_window_ms,
-		.stop_timeout_ms = t->cfg.stop_timeout_ms,
-		.watchdog_ms = t->cfg.watchdog_ms,
-		.remap = t->cfg.remap,
+	struct pool_config pc = {
+		.instances = t->instances,
+		.nslots = t->nslots,
+		.ready_timeout_ms = t->cfg.ready_timeout_ms,
+		.sup = {
+			.policy = t->cfg.restart,
+			.backoff_max_ms = t->cfg.backoff_max_ms,
+			.max_restarts = t->cfg.max_restarts,
+			.window_ms = t->cfg.restart_window_ms,
+			.stop_timeout_ms = t->cfg.stop_timeout_ms,
+			.watchdog_ms = t->cfg.watchdog_ms,
+			.remap = t->cfg.remap,
+		},
 	};
-	int i;
+	struct pool_slot *slots = mem_alloc(t->nslots, sizeof *slots);
+	int64_t *ring = NULL;
 
-	if (sc.max_restarts > 0 &&
-	    (t->window.recent = mem_alloc((size_t)sc.max_restarts, sizeof *t->window.recent)) == NULL)
+	if (pc.sup.max_restarts > 0 &&
+	    (ring = mem_alloc((size_t)pc.sup.max_restarts, sizeof *ring)) == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the restart window");
-	/* Instance i serves in slot i first; each is supervised on its own, with one
-	 * crash-loop budget for all. */
-	for (i = 0; i < t->instances; i++) {
-		sup_init(&t->slots[i].sup, &sc, &t->window);
-		t->slots[i].role = SLOT_SERVING;
-		t->slots[i].index = i;
-	}
-	t->rolling = t->reload_index = t->gave_up = -1;
+	if (slots == NULL)
+		die(EXIT_SETUP, ENOMEM, "cannot allocate %d instances", t->instances);
+	pool_init(&t->pool, &pc, slots, ring);
 }
 
 /* A quota in thousandths of a CPU as the log says it: "0.5", "3.5", "2". */
@@ -216,16 +219,25 @@ void setup_instances(struct tinyhold *t)
 	}
 	if (t->cfg.instances != 1)
 		log_info("%d instance%s%s", t->instances, t->instances == 1 ? "" : "s", why);
-	t->nslots = (size_t)t->instances + SLOTS_EXTRA;
+	t->nslots = (size_t)t->instances + POOL_SLOTS_EXTRA;
 	t->slots = mem_alloc(t->nslots, sizeof *t->slots);
 	t->stores = mem_alloc((size_t)t->instances, sizeof *t->stores);
 	if (t->slots == NULL || t->stores == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate %d instances", t->instances);
 	for (i = 0; i < (int)t->nslots; i++)
 		slot_reset(&t->slots[i]);
+	/* Each instance stores within its share of our fd table, and has closers
+	 * of its own: what one does with its fds never stops another. */
+	t->store_quota = held_store_quota(&t->held, (size_t)t->cfg.fdstore_max,
+					  (size_t)t->instances, t->nslots);
+	if (t->cfg.fdstore_max > 0 && t->store_quota < (size_t)t->cfg.fdstore_max)
+		log_info("fd store: %zu fds per instance fit into the fd limit of %llu", t->store_quota,
+			 (unsigned long long)t->fd_limit);
 	for (i = 0; i < t->instances; i++)
-		if (fdstore_init(&t->stores[i], (size_t)t->cfg.fdstore_max) < 0)
+		if (fdstore_init(&t->stores[i], t->store_quota, i) < 0)
 			die(EXIT_SETUP, ENOMEM, "cannot allocate the fd store");
+	if (closer_init((size_t)t->instances, 2 * t->notify_room) < 0)
+		die(EXIT_SETUP, ENOMEM, "cannot allocate the closers");
 }
 
 /* As systemd does since v240: tinyhold itself may use every fd the hard limit

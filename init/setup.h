@@ -16,8 +16,8 @@ void setup_fd_limit(struct tinyhold *t);
 void setup_sockets(struct tinyhold *t);
 /* The app's cwd, user, terminal and environment, for every start. */
 void setup_spawn(struct tinyhold *t);
-/* Slot 0's supervisor, serving. */
-void setup_supervisor(struct tinyhold *t);
+/* The pool (pool.c) over the slots: every instance due to start. */
+void setup_pool(struct tinyhold *t);
 /* -n: the instances (cpus.c for auto, said in the log), their slots and fd stores. */
 void setup_instances(struct tinyhold *t);
 

@@ -1,9 +1,8 @@
 /* slot: one process of the app and what tinyhold keeps for it: its pid and
- * process group, its restart decision (struct sup), its exec-error pipe, its
- * own notify socket, and a pidfd on a leftover whose end would not reach us.
- * The app being served, a reload's new instance and an old one on its way
- * out are all slots, told apart by their role. It never logs and decides
- * nothing: instances.c does, with supervise.c and reload.c. */
+ * process group, its exec-error pipe, its own notify socket, and a pidfd on a
+ * leftover whose end would not reach us. What the slot is for (serving an
+ * instance, replacing one, on its way out) is pool.c's to say; the slot
+ * never logs and decides nothing. */
 #ifndef TINYHOLD_SLOT_H
 #define TINYHOLD_SLOT_H
 
@@ -14,37 +13,24 @@
 
 #include "fdstore.h"
 #include "held.h"
-#include "reload.h"
 #include "spawn.h"
-#include "supervise.h"
-
-enum slot_role {
-	SLOT_FREE,
-	SLOT_SERVING,	/* supervised by its sup: running, stopping, draining or backing off */
-	SLOT_NEW,	/* a reload's new instance, until its READY=1 */
-	SLOT_RETIRING,	/* stopped after a reload; its group is drained, then the slot is free */
-};
 
 struct slot {
-	enum slot_role role;
-	int index;		/* TINYHOLD_INSTANCE: the instance it runs, 0..N-1; a reload's
-				 * new one has the index of the one it replaces */
 	pid_t pid;		/* 0: not running, or reaped */
 	pid_t pgid;		/* its process group, kept until the group is empty */
 	int errfd;		/* exec outcome pipe; -1 once the outcome is known */
-	int notifyfd;		/* its own NOTIFY_SOCKET (-1 without --notify): who it came to
-				 * says whose it is */
+	int notifyfd;		/* its own NOTIFY_SOCKET (-1 without --notify), opened at its
+				 * first start and kept: who it came to says whose it is */
 	int watchfd;		/* pidfd of a leftover whose parent is not us, or -1 */
 	char notify_addr[SPAWN_NOTIFY_ADDR_MAX];
 	int64_t started_ms;
 	unsigned long restarts;	/* the TINYHOLD_RESTARTS it was started with */
 	bool exec_failed;
 	struct spawn_error exec_error;
-	unsigned long reaped;	/* reaped in this pass, in this order (1, 2, ...); 0: not */
-	int status;		/* of waitpid(), valid while reaped */
-	bool start_due;		/* its sup said SUP_START: started at the end of the pass */
-	struct sup sup;		/* SERVING: its restart decision */
-	struct retire retire;	/* RETIRING */
+	bool reaped;		/* reaped in this pass; status holds how it ended */
+	int status;
+	int64_t drop_warned_ms;	/* the last "dropped a notify datagram" line about it */
+	unsigned long dropped;	/* its datagrams dropped so far */
 };
 
 /* What one start passes on. */
@@ -61,22 +47,16 @@ struct slot_start {
 /* Empty, owning nothing. */
 void slot_reset(struct slot *s);
 
-/* Empty and free, after closing what it owned. */
+/* Free again: closes the exec pipe and the pidfd, forgets the process. The
+ * notify socket stays: the next process in this slot gets the same one, so a
+ * restart opens nothing and closes nothing (what a sender left in its queue
+ * is read and dropped like any datagram from someone who is not the app). */
 void slot_free(struct slot *s);
-
-/* Closes its notify socket without a last close() of anything a sender put
- * in it: no new datagram gets in (shutdown), what is queued is read and its
- * fds go to closer.c. */
-void slot_close_notify(struct slot *s);
-
-/* Closes what tells about a process we no longer listen to: the notify
- * socket, the exec pipe. */
-void slot_close_fds(struct slot *s);
 
 /* Starts the app in s (0), or -errno with s owning nothing new. take_tty: it
  * gets the terminal's foreground. */
-int slot_spawn(struct slot *s, const struct slot_start *st, unsigned long restarts, bool take_tty,
-	       int64_t now_ms);
+int slot_spawn(struct slot *s, const struct slot_start *st, int index, unsigned long restarts,
+	       bool take_tty, int64_t now_ms);
 
 /* The exec outcome, once: 0 exec worked, 1 it failed (exec_error), -EAGAIN
  * not yet, -EALREADY known before. final: the child is reaped, the pipe is

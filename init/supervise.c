@@ -30,7 +30,6 @@ static void started(struct sup *s, int64_t now_ms)
 	s->state = SUP_RUNNING;
 	s->started_ms = now_ms;
 	s->deadline_ms = -1;
-	s->ready = false;
 	s->forced_failure = false;
 	s->killed = false;
 	arm_watchdog(s, now_ms);
@@ -135,6 +134,8 @@ static enum sup_action decide(struct sup *s, int64_t now_ms)
 	const struct sup_event *ev = &s->last_exit;
 	bool restart;
 
+	if (s->retiring)
+		return finish(s, SUP_NOTE_RETIRED, 0);
 	if (ev->exec_errno)
 		return finish(s, SUP_NOTE_EXEC_FAILED, ev->exec_errno == ENOENT ? 127 : 126);
 	if (s->stop_requested)
@@ -154,11 +155,12 @@ static enum sup_action decide(struct sup *s, int64_t now_ms)
 	s->restarts++;
 	remember_restart(s, now_ms);
 	s->note = SUP_NOTE_RESTART;
+	/* BACKOFF until STARTED, also for a start due now: a stop meanwhile ends it. */
+	s->state = SUP_BACKOFF;
 	if (s->delay_ms == 0) {
 		s->deadline_ms = -1;
 		return SUP_START;
 	}
-	s->state = SUP_BACKOFF;
 	s->deadline_ms = now_ms + s->delay_ms;
 	return SUP_NONE;
 }
@@ -205,7 +207,6 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 		if (s->state != SUP_RUNNING)
 			return SUP_NONE;
 		/* Ready means healthy: its next crash is a first crash (s6 does the same). */
-		s->ready = true;
 		s->fast_crashes = 0;
 		arm_watchdog(s, now_ms);
 		return SUP_NONE;
@@ -228,6 +229,10 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 		}
 		return SUP_NONE;
 
+	case SUP_EV_RETIRE:
+		s->retiring = true;
+		/* the one way to stop, whatever the cause */
+		__attribute__((fallthrough));
 	case SUP_EV_STOP:
 		switch (s->state) {
 		case SUP_RUNNING:
@@ -240,6 +245,8 @@ enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_
 			return SUP_NONE;
 		case SUP_BACKOFF:
 			s->stop_requested = true;
+			if (s->retiring)
+				return finish(s, SUP_NOTE_RETIRED, 0);
 			return finish(s, SUP_NOTE_STOPPED, final_code(s));
 		case SUP_STOPPING:
 			s->stop_requested = true;	/* it may have been the watchdog's stop */

@@ -1,7 +1,9 @@
 /* supervise: RUNNING / STOPPING / DRAINING / BACKOFF / DONE. sup_step() is a
  * pure function of the state, one event and the time: no syscalls, so the
- * restart policy, the back-off schedule and the crash-loop guard are tested
- * with tables. instances.c carries out the action it returns. */
+ * restart policy, the back-off schedule, the crash-loop guard and the one
+ * way an instance stops (signal, --stop-timeout, SIGKILL to the group and the
+ * pid, the kill grace) are tested with tables. pool.c steps it; instances.c
+ * carries out what comes of it. */
 #ifndef TINYHOLD_SUPERVISE_H
 #define TINYHOLD_SUPERVISE_H
 
@@ -40,6 +42,9 @@ enum sup_event_kind {
 	SUP_EV_STARTED,		/* the caller carried out SUP_START: the app runs */
 	SUP_EV_SPAWN_FAILED,	/* SUP_START failed (fork, or passing the fds): exit_code is what a
 				 * stop meanwhile exits with; the next try is FORK_RETRY_MS away */
+	SUP_EV_RETIRE,		/* stop for good, as SUP_EV_STOP, but the end frees the slot
+				 * (SUP_NOTE_RETIRED) instead of counting as the instance's
+				 * exit: a reload's old instance, or a replacement given up on */
 };
 
 struct sup_event {
@@ -69,6 +74,7 @@ enum sup_note {
 	SUP_NOTE_STOP_TIMEOUT,	/* the app outlived --stop-timeout */
 	SUP_NOTE_WATCHDOG,	/* no WATCHDOG=1 in time, or WATCHDOG=trigger */
 	SUP_NOTE_UNKILLABLE,	/* still not reaped KILL_GRACE_MS after our SIGKILL */
+	SUP_NOTE_RETIRED,	/* a retired one is gone (its group is empty): free its slot */
 };
 
 struct sup_config {
@@ -87,12 +93,12 @@ struct sup {
 	enum sup_state state;
 	int64_t deadline_ms;	/* -1: none; the loop sleeps without a timeout */
 	int64_t watchdog_deadline_ms;	/* -1: none; counts only while RUNNING */
-	bool ready;		/* READY=1 since this start */
 	bool forced_failure;	/* the watchdog fired: restart whatever the exit status */
 	int64_t started_ms;
 	int64_t exited_ms;
 	struct sup_event last_exit;
 	bool stop_requested;
+	bool retiring;		/* SUP_EV_RETIRE: its end frees the slot, it is never restarted */
 	bool stop_timed_out;	/* we SIGKILLed the app at the deadline of a stop signal */
 	bool killed;		/* SIGKILL sent in this STOPPING: the next deadline says so */
 	unsigned fast_crashes;	/* consecutive runs shorter than FAST_RUN_MS */

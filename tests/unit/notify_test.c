@@ -184,17 +184,18 @@ static void test_fdstore(void)
 	struct fdstore st;
 	int before = open_count(), a, b, c, d;
 
-	check(closer_init(16) == 0 && closer_room() == 16, "closer_init");
-	check(fdstore_init(&st, 2) == 0, "init");
+	check(closer_init(2, 16) == 0 && closer_room(0) == 16, "closer_init");
+	check(fdstore_init(&st, 2, 0) == 0, "init");
 	a = memfd_create("a", MFD_CLOEXEC);
 	b = memfd_create("b", MFD_CLOEXEC);
 	c = memfd_create("c", MFD_CLOEXEC);
 	d = dup(a);
 	check(fdstore_add(&st, a, "state") == 1 && st.n == 1, "add a");
 	check(fdstore_add(&st, d, "other") == 0 && st.n == 1, "a duplicate of a is closed, not stored");
-	check(fcntl(d, F_GETFD) >= 0 && closer_room() == 15, "... by closer.c, not here");
+	check(fcntl(d, F_GETFD) >= 0 && closer_room(0) == 15, "... by closer.c, not here");
+	check(closer_room(1) == 16, "another owner's room is its own");
 	close_now();
-	check(fcntl(d, F_GETFD) < 0 && closer_room() == 16, "the duplicate's fd was closed");
+	check(fcntl(d, F_GETFD) < 0 && closer_room(0) == 16, "the duplicate's fd was closed");
 	check(fdstore_add(&st, b, "") == 1 && strcmp(st.entries[1].name, "stored") == 0,
 	      "no name is 'stored'");
 	check(fdstore_add(&st, c, "x") == -ENOSPC, "a full store refuses the fd");
@@ -209,7 +210,7 @@ static void test_fdstore(void)
 	{
 		struct fdstore off;
 		int e = memfd_create("e", MFD_CLOEXEC);
-		check(fdstore_init(&off, 0) == 0 && fdstore_add(&off, e, "x") == -ENOSPC,
+		check(fdstore_init(&off, 0, 1) == 0 && fdstore_add(&off, e, "x") == -ENOSPC,
 		      "a store of 0 keeps nothing");
 		close_now();
 	}

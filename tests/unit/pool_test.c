@@ -1,0 +1,273 @@
+/* pool_test: the instances' policy through pool_step(), which is pure: an
+ * event and a time in, effects and notes out. Each scenario is a table of
+ * steps; after each, the effects of every slot and the notes of the step are
+ * written as one string ("0:start 5:sig15 | WAITING") and compared, and the
+ * executor's part is played by the table (it clears the effects). */
+#include "pool.h"
+#include "check.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define N_MAX 4
+#define SLOTS_MAX (N_MAX + POOL_SLOTS_EXTRA)
+#define STEPS_MAX 24
+#define STOP_MS 10000
+#define READY_MS 30000
+
+enum { E_END = -1 };
+
+struct step {
+	int64_t now;
+	int kind;		/* enum pool_ev_kind, or E_END */
+	int slot;
+	int arg;		/* STOP: signo; EXITED: exit code, or -signal */
+	const char *want;	/* effects and notes after it */
+	int exit_code;		/* -1: not due; else the status tinyhold exits with */
+};
+
+struct scenario {
+	const char *about;
+	int instances;
+	long max_restarts;
+	enum restart_policy policy;
+	struct step steps[STEPS_MAX];
+};
+
+#define STARTED(k) POOL_EV_STARTED, k, 0
+#define EXITED(k, c) POOL_EV_EXITED, k, c
+#define EMPTY(k) POOL_EV_GROUP_EMPTY, k, 0
+#define READY(k) POOL_EV_READY, k, 0
+#define STOP(sig) POOL_EV_STOP, -1, sig
+#define RELOAD POOL_EV_RELOAD, -1, 0
+#define TIMER POOL_EV_TIMER, -1, 0
+#define NO_EXIT -1
+
+static const char *const note_names[] = {
+	"STOPPING", "RELOAD_BUSY", "RELOAD_STOPPING", "NOT_RUNNING", "RETIRING_FULL", "WAITING",
+	"SPAWN_FAILED", "NOT_READY", "DIED", "TOOK_OVER", "REPLACED", "ROLLING_STOPPED",
+	"ROLLING_DONE", "DRAIN_TIMEOUT",
+};
+
+static void describe(struct pool *p, char *out, size_t len)
+{
+	size_t k, i, used = 0;
+
+#define PUT(...) used += (size_t)snprintf(out + used, used < len ? len - used : 0, __VA_ARGS__)
+	out[0] = '\0';
+	for (k = 0; k < p->cfg.nslots; k++) {
+		struct pool_slot *s = &p->slots[k];
+		if (s->send_signo)
+			PUT("%s%zu:sig%d", used ? " " : "", k, s->send_signo);
+		if (s->abort)
+			PUT("%s%zu:abort", used ? " " : "", k);
+		if (s->kill)
+			PUT("%s%zu:kill", used ? " " : "", k);
+		if (s->promote)
+			PUT("%s%zu:promote", used ? " " : "", k);
+		if (s->start)
+			PUT("%s%zu:start", used ? " " : "", k);
+		if (s->free_it)
+			PUT("%s%zu:free", used ? " " : "", k);
+		pool_slot_clear_effects(s);
+	}
+	if (p->nnotes > 0)
+		PUT("%s|", used ? " " : "");
+	for (i = 0; i < p->nnotes; i++) {
+		PUT(" %s", note_names[p->notes[i].kind]);
+		if (p->notes[i].kind == POOL_NOTE_ROLLING_DONE ||
+		    p->notes[i].kind == POOL_NOTE_ROLLING_STOPPED ||
+		    p->notes[i].kind == POOL_NOTE_NOT_RUNNING || p->notes[i].kind == POOL_NOTE_STOPPING)
+			PUT("=%d", p->notes[i].arg);
+	}
+#undef PUT
+}
+
+static void run(const struct scenario *sc)
+{
+	static const bool remap[REMAP_MAX];
+	struct pool_slot slots[SLOTS_MAX];
+	int64_t ring[16];
+	struct pool p;
+	struct pool_config cfg = {
+		.instances = sc->instances,
+		.nslots = (size_t)sc->instances + POOL_SLOTS_EXTRA,
+		.ready_timeout_ms = READY_MS,
+		.sup = {
+			.policy = sc->policy,
+			.backoff_max_ms = 30000,
+			.max_restarts = sc->max_restarts,
+			.window_ms = 60000,
+			.stop_timeout_ms = STOP_MS,
+			.watchdog_ms = 0,
+			.remap = remap,
+		},
+	};
+	char got[512];
+	int i;
+
+	begin(sc->about);
+	pool_init(&p, &cfg, slots, sc->max_restarts > 0 ? ring : NULL);
+	for (i = 0; i < sc->instances; i++)
+		pool_slot_clear_effects(&slots[i]);	/* the first starts: played by STARTED rows */
+	for (i = 0; i < STEPS_MAX && sc->steps[i].kind != E_END; i++) {
+		const struct step *st = &sc->steps[i];
+		struct pool_ev ev = { .kind = (enum pool_ev_kind)st->kind, .slot = st->slot };
+
+		if (st->kind == POOL_EV_STOP) {
+			ev.signo = st->arg;
+		} else if (st->kind == POOL_EV_EXITED) {
+			ev.exit.kind = SUP_EV_EXITED;
+			if (st->arg < 0)
+				ev.exit.term_signal = -st->arg;
+			else
+				ev.exit.exit_code = st->arg;
+		}
+		pool_step(&p, &ev, st->now);
+		describe(&p, got, sizeof got);
+		if (strcmp(got, st->want) != 0)
+			fail("step %d: got \"%s\", want \"%s\"", i + 1, got, st->want);
+		if ((st->exit_code == NO_EXIT) != !p.exit_due ||
+		    (p.exit_due && p.exit_code != st->exit_code))
+			fail("step %d: exit %s %d, want %d", i + 1, p.exit_due ? "due" : "not due",
+			     p.exit_code, st->exit_code);
+	}
+	tally();
+}
+
+static const struct scenario scenarios[] = {
+	{ "one instance crashes, restarts at once, then stops on SIGTERM", 1, 0, RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 2000, EXITED(0, 3), "0:kill", NO_EXIT },
+		{ 2000, EMPTY(0), "0:start", NO_EXIT },
+		{ 2000, STARTED(0), "", NO_EXIT },
+		{ 3000, STOP(SIGTERM), "0:sig15 | STOPPING=1", NO_EXIT },
+		{ 3100, EXITED(0, -SIGTERM), "0:kill", NO_EXIT },
+		{ 3100, EMPTY(0), "", 143 },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	{ "a stop during a due start ends it: no process is started after the stop", 1, 0,
+	  RESTART_ALWAYS, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 2000, EXITED(0, 0), "0:kill", NO_EXIT },
+		{ 2000, EMPTY(0), "0:start", NO_EXIT },
+		{ 2000, STOP(SIGTERM), "| STOPPING=0", 0 },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	/* The one stop path: a reload's old instance gets the stop signal, and at the
+	 * timeout SIGKILL to its group AND its pid (the executor's "kill"). */
+	{ "a rolling reload of two; an old one that ignores SIGTERM is killed at the timeout", 2, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 0, STARTED(1), "", NO_EXIT },
+		{ 100, RELOAD, "2:start", NO_EXIT },
+		{ 100, STARTED(2), "| WAITING", NO_EXIT },
+		{ 200, READY(2), "0:sig15 2:promote | REPLACED", NO_EXIT },
+		{ 200 + STOP_MS, TIMER, "0:kill", NO_EXIT },
+		{ 200 + STOP_MS, EXITED(0, -SIGKILL), "0:kill", NO_EXIT },
+		{ 200 + STOP_MS, EMPTY(0), "0:start 0:free", NO_EXIT },	/* freed, and taken again */
+		{ 200 + STOP_MS, STARTED(0), "| WAITING", NO_EXIT },
+		{ 300 + STOP_MS, READY(0), "0:promote 1:sig15 | REPLACED ROLLING_DONE=2", NO_EXIT },
+		{ 400 + STOP_MS, EXITED(1, 0), "1:kill", NO_EXIT },
+		{ 400 + STOP_MS, EMPTY(1), "1:free", NO_EXIT },
+		{ 500 + STOP_MS, STOP(SIGTERM), "0:sig15 2:sig15 | STOPPING=2", NO_EXIT },
+		{ 600 + STOP_MS, EXITED(2, 0), "2:kill", NO_EXIT },
+		{ 600 + STOP_MS, EMPTY(2), "", NO_EXIT },
+		{ 600 + STOP_MS, EXITED(0, 0), "0:kill", NO_EXIT },
+		{ 600 + STOP_MS, EMPTY(0), "", 0 },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	{ "a replacement that never says READY=1 is stopped by the same path", 1, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 100, RELOAD, "1:start", NO_EXIT },
+		{ 100, STARTED(1), "| WAITING", NO_EXIT },
+		{ 100 + READY_MS, TIMER, "1:sig15 | NOT_READY", NO_EXIT },
+		{ 100 + READY_MS + STOP_MS, TIMER, "1:kill", NO_EXIT },
+		{ 100 + READY_MS + STOP_MS, EXITED(1, -SIGKILL), "1:kill", NO_EXIT },
+		{ 100 + READY_MS + STOP_MS, EMPTY(1), "1:free", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	/* Defect 3: giving up during a rolling reload ends everything, and tinyhold exits. */
+	{ "a give-up during a rolling reload stops all, the replacement too, and exits", 2, 1,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 0, STARTED(1), "", NO_EXIT },
+		{ 100, RELOAD, "2:start", NO_EXIT },
+		{ 100, STARTED(2), "| WAITING", NO_EXIT },
+		{ 2000, EXITED(1, 1), "1:kill", NO_EXIT },
+		{ 2000, EMPTY(1), "1:start", NO_EXIT },
+		{ 2000, STARTED(1), "", NO_EXIT },
+		{ 2100, EXITED(1, 1), "1:kill", NO_EXIT },
+		{ 2100, EMPTY(1), "0:sig15 2:sig15", NO_EXIT },
+		{ 2200, READY(2), "", NO_EXIT },
+		{ 2300, EXITED(0, 0), "0:kill", NO_EXIT },
+		{ 2300, EMPTY(0), "", NO_EXIT },
+		{ 2300, EXITED(2, 0), "2:kill", NO_EXIT },
+		{ 2300, EMPTY(2), "2:free", 1 },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	/* Defect 7: a reload that replaced nothing does not say it replaced all. */
+	{ "a reload while every instance backs off replaces none and says so", 2, 0,
+	  RESTART_ALWAYS, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 0, STARTED(1), "", NO_EXIT },
+		{ 10, EXITED(0, 1), "0:kill", NO_EXIT },
+		{ 10, EMPTY(0), "0:start", NO_EXIT },
+		{ 10, STARTED(0), "", NO_EXIT },
+		{ 20, EXITED(0, 1), "0:kill", NO_EXIT },
+		{ 20, EMPTY(0), "", NO_EXIT },
+		{ 30, EXITED(1, 1), "1:kill", NO_EXIT },
+		{ 30, EMPTY(1), "1:start", NO_EXIT },
+		{ 30, STARTED(1), "", NO_EXIT },
+		{ 40, EXITED(1, 1), "1:kill", NO_EXIT },
+		{ 40, EMPTY(1), "", NO_EXIT },
+		{ 50, RELOAD, "| NOT_RUNNING=0 NOT_RUNNING=1 ROLLING_DONE=0", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	{ "the old one dies while its replacement starts: the replacement takes over", 1, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 100, RELOAD, "1:start", NO_EXIT },
+		{ 100, STARTED(1), "| WAITING", NO_EXIT },
+		{ 200, EXITED(0, 1), "0:kill 1:promote | TOOK_OVER", NO_EXIT },
+		{ 200, EMPTY(0), "0:free", NO_EXIT },
+		{ 300, RELOAD, "0:start", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	{ "the replacement dies first: the old one stays, the rolling reload stops", 2, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 0, STARTED(1), "", NO_EXIT },
+		{ 100, RELOAD, "2:start", NO_EXIT },
+		{ 100, STARTED(2), "| WAITING", NO_EXIT },
+		{ 200, EXITED(2, 1), "2:kill | DIED ROLLING_STOPPED=0", NO_EXIT },
+		{ 200, EMPTY(2), "2:free", NO_EXIT },
+		{ 300, RELOAD, "2:start", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	{ "a second reload while one is under way is ignored; a reload while stopping too", 1, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 100, RELOAD, "1:start", NO_EXIT },
+		{ 100, STARTED(1), "| WAITING", NO_EXIT },
+		{ 150, RELOAD, "| RELOAD_BUSY", NO_EXIT },
+		{ 200, STOP(SIGINT), "0:sig2 1:sig2 | STOPPING=1", NO_EXIT },
+		{ 250, RELOAD, "| RELOAD_STOPPING", NO_EXIT },
+		{ 300, EXITED(1, 0), "1:kill", NO_EXIT },
+		{ 300, EMPTY(1), "1:free", NO_EXIT },
+		{ 300, EXITED(0, -SIGINT), "0:kill", NO_EXIT },
+		{ 300, EMPTY(0), "", 130 },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+	{ "with two, the first non-zero status in instance order is the exit status", 2, 0,
+	  RESTART_NEVER, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 0, STARTED(1), "", NO_EXIT },
+		{ 10, EXITED(1, 7), "1:kill", NO_EXIT },
+		{ 10, EMPTY(1), "", NO_EXIT },
+		{ 20, EXITED(0, 0), "0:kill", NO_EXIT },
+		{ 20, EMPTY(0), "", 7 },
+		{ 0, E_END, 0, 0, NULL, 0 } } },
+};
+
+int main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+		run(&scenarios[i]);
+	return check_summary();
+}
