@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CLOSERS_PER_OWNER 4	/* closers of one owner alive at once; more fds wait */
+#define CLOSERS_PER_OWNER 16	/* closers of one owner alive at once; more fds wait */
 
 /* owners owners, each with room for cap fds waiting to be closed. 0 or -ENOMEM. */
 int closer_init(size_t owners, size_t cap);

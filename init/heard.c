@@ -81,7 +81,7 @@ static void store_fds(struct tinyhold *t, struct fdstore *store, const struct no
 
 	for (i = 0; i < d->nfds; i++) {
 		int r = -ENOSPC;
-		if (store->max > 0 && !held_store_fits(&t->held, store, m->fdname, t->store_quota))
+		if (store->max > 0 && !held_store_fits(&t->held, store, m->fdname))
 			r = -E2BIG;	/* the next start could not pass it: refuse it now */
 		else if (store->max > 0)
 			r = fdstore_add(store, d->fds[i], m->fdname);
@@ -92,13 +92,15 @@ static void store_fds(struct tinyhold *t, struct fdstore *store, const struct no
 		unfit += r == -E2BIG;
 	}
 	d->nfds = 0;
-	if (full > 0)
+	if (full > 0 && store->max == (size_t)t->cfg.fdstore_max)
 		log_warn("fd store full (--fdstore-max %ld): closed %zu fd(s)", t->cfg.fdstore_max, full);
+	else if (full > 0)
+		log_warn("fd store full (%zu fds, this instance's share of the fd limit): closed %zu fd(s)",
+			 store->max, full);
 	if (unfit > 0)
 		log_warn("fd store: closed %zu fd(s) that would not fit into the next start "
-			 "(fd limit %llu, %zu fds per instance, LISTEN_FDNAMES at most %zu bytes)",
-			 unfit, (unsigned long long)t->fd_limit, t->store_quota,
-			 (size_t)HELD_NAMES_MAX);
+			 "(fd limit %llu, LISTEN_FDNAMES at most %zu bytes)", unfit,
+			 (unsigned long long)t->fd_limit, (size_t)HELD_NAMES_MAX);
 	if (kept > 0)
 		log_debug("stored %zu fd(s) as %s (%zu in the store)", kept,
 			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, store->n);
@@ -151,7 +153,7 @@ bool heard_readable(const struct tinyhold *t, int k)
 
 /* At most this many datagrams of one slot in one pass: a flood on one socket
  * waits for the next pass, and the others are read in between. */
-#define READS_PER_PASS 64
+#define READS_PER_PASS 1024
 
 static void drain_one(struct tinyhold *t, int k)
 {

@@ -62,13 +62,9 @@ size_t held_store_quota(const struct held *h, size_t max, size_t instances, size
 	return share < max ? (size_t)share : max;
 }
 
-bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name,
-		     size_t quota)
+bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name)
 {
 	size_t len = h->names_len, i;
-
-	if (st->n >= quota)
-		return false;
 
 	for (i = 0; i < st->n; i++)
 		len += 1 + strlen(st->entries[i].name);

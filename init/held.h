@@ -44,10 +44,8 @@ int held_check(const struct held *h);
  * its next start needs. Pure. */
 size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots);
 
-/* Whether one more fd called name can be stored: the store stays within
- * quota, and the next start still fits. */
-bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name,
-		     size_t quota);
+/* Whether one more fd called name can be stored: the next start still fits. */
+bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name);
 
 /* Before each start: every held socket as the app is promised it, blocking
  * (an app may have set O_NONBLOCK on the shared open file) and, for a stream

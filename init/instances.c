@@ -112,18 +112,18 @@ static void log_sup_note(struct tinyhold *t, int k)
 
 static void log_pool_note(struct tinyhold *t, const struct pool_note *n)
 {
-	const char *pre = inst_prefix(t, n->other >= 0 ? n->other : n->slot);
+	const char *pre = inst_prefix(t, n->other >= 0 ? n->other : n->slot), *name;
 	char d[32], buf[24];
 
 	switch (n->kind) {
 	case POOL_NOTE_STOPPING:
-		sig_name(n->signo, buf, sizeof buf);
+		name = sig_name(n->signo, buf, sizeof buf);
 		if (t->instances == 1 && n->arg == 1)
-			log_info("got %s; stopping pid %d", buf, pid_of(t, n->slot));
+			log_info("got %s; stopping pid %d", name, pid_of(t, n->slot));
 		else if (n->arg > 0)
-			log_info("got %s; stopping %d instance%s", buf, n->arg, n->arg == 1 ? "" : "s");
+			log_info("got %s; stopping %d instance%s", name, n->arg, n->arg == 1 ? "" : "s");
 		else
-			log_info("got %s; stopping", buf);
+			log_info("got %s; stopping", name);
 		break;
 	case POOL_NOTE_RELOAD_BUSY:
 		log_info("reload ignored: a reload is under way");
@@ -513,6 +513,7 @@ void inst_act(struct tinyhold *t)
 			if (!t->pool.slots[k].start)
 				continue;
 			t->pool.slots[k].start = false;
+			(void)carry_out(t, (int)k);	/* a slot freed and taken again: free it first */
 			start(t, (int)k);
 			any = true;
 		}

@@ -81,7 +81,7 @@ static void roll(struct pool *p);
 static void stop_all(struct pool *p, int signo, int64_t now);
 
 /* Carries a supervisor's answer into the slot's effects. */
-static void apply(struct pool *p, int k, enum sup_action a, int64_t now)
+static void apply(struct pool *p, int k, enum sup_action a)
 {
 	struct pool_slot *s = &p->slots[k];
 
@@ -107,9 +107,9 @@ static void apply(struct pool *p, int k, enum sup_action a, int64_t now)
 			s->free_it = true;
 			roll(p);
 		} else if (sup_note(&s->sup) == SUP_NOTE_GAVE_UP && p->gave_up < 0) {
-			/* A crash loop used up the budget of all: all of them stop. */
+			/* A crash loop used up the budget of all: all of them stop, once this
+			 * step is through (pool_step). */
 			p->gave_up = s->index;
-			stop_all(p, SIGTERM, now);
 		}
 		check_exit(p);
 		return;
@@ -120,7 +120,7 @@ static void step_sup(struct pool *p, int k, enum sup_event_kind kind, int64_t no
 {
 	struct sup_event ev = { .kind = kind };
 
-	apply(p, k, sup_step(&p->slots[k].sup, &ev, now), now);
+	apply(p, k, sup_step(&p->slots[k].sup, &ev, now));
 }
 
 /* The one way to stop a slot for good: its supervisor's STOP or RETIRE. The
@@ -265,21 +265,21 @@ static void on_exited(struct pool *p, int k, const struct sup_event *exit, int64
 			/* It ended while its replacement starts: that one takes over at once. */
 			note(p, POOL_NOTE_TOOK_OVER, n, k, 0);
 			promote(p, n, k, now);
-			apply(p, k, sup_step(&s->sup, exit, now), now);
+			apply(p, k, sup_step(&s->sup, exit, now));
 			retire(p, k, 0, now);
 			roll(p);
 			return;
 		}
-		apply(p, k, sup_step(&s->sup, exit, now), now);
+		apply(p, k, sup_step(&s->sup, exit, now));
 		return;
 	case POOL_NEW:
 		note(p, POOL_NOTE_DIED, k, pool_serving(p, s->index), 0);
-		apply(p, k, sup_step(&s->sup, exit, now), now);
+		apply(p, k, sup_step(&s->sup, exit, now));
 		retire(p, k, 0, now);
 		reload_failed(p);
 		return;
 	case POOL_RETIRING:
-		apply(p, k, sup_step(&s->sup, exit, now), now);
+		apply(p, k, sup_step(&s->sup, exit, now));
 		return;
 	case POOL_FREE:
 		return;
@@ -308,7 +308,7 @@ static void on_spawn_failed(struct pool *p, int k, const struct sup_event *ev, i
 		reload_failed(p);
 		return;
 	}
-	apply(p, k, sup_step(&s->sup, ev, now), now);
+	apply(p, k, sup_step(&s->sup, ev, now));
 }
 
 static void on_ready(struct pool *p, int k, int64_t now)
@@ -425,6 +425,10 @@ void pool_step(struct pool *p, const struct pool_ev *ev, int64_t now_ms)
 	case POOL_EV_TIMER:
 		on_timer(p, now_ms);
 		break;
+	}
+	if (p->gave_up >= 0 && !p->stopping) {
+		stop_all(p, SIGTERM, now_ms);
+		check_exit(p);
 	}
 }
 

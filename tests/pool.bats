@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# The pool of instances (issue 14): each defect found by trying to break PID 1
+# has its test here; the decisions themselves are tabled in tests/unit/pool_test.c.
+load common
+
+APP="$BIN/pl_app.py"
+
+setup() { cd "$BATS_TEST_TMPDIR"; ulimit -c 0; }
+teardown() {
+	[ -z "${READER_PID:-}" ] || kill -KILL "$READER_PID" 2>/dev/null || true
+	cleanup_tinyhold
+}
+
+# main_pid N: the pid instance N said it runs as (its last "up" line).
+main_pid() { grep -E "^up instance $1 " "$TH_OUT" | tail -n 1 | awk '{print $5}'; }
+
+# host_pid N: instance N's main process as seen from here, in either start mode
+# (the newest, if a reload runs two).
+host_pid() {
+	local p
+	for p in $(pgrep -P "$(th_pid)"); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "TINYHOLD_INSTANCE=$1" && echo "$p"
+	done | tail -n 1
+}
+
+# cpu_ticks PID: user + system time of PID so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+sigpipe_no_spin() {
+	local th before after
+	# tinyhold's stderr is a pipe whose reader reads one line and goes away,
+	# as a logging driver that restarted, or `tinyhold -v ... 2>&1 | head -1`.
+	timeout -s KILL 60 "$PY" -c '
+import os, subprocess, sys
+r, w = os.pipe()
+p = subprocess.Popen(sys.argv[1:], stderr=w, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+os.close(w)
+os.read(r, 1)
+os.close(r)
+print(p.pid, flush=True)
+p.wait()
+print("exit", p.returncode, flush=True)
+' "${TH_RUN[@]}" -v -- sleep 1000 >reader.out 3>&- &
+	READER_PID=$!
+	TH_PID=$READER_PID
+	wait_until 10 test -s reader.out
+	th=$(head -n 1 reader.out)
+	[ "$TH_MODE" = plain ] || th=$(pgrep -P "$th" | head -n 1)
+	[ -n "$th" ]
+	# Each forwarded signal is logged at -v: the write raises SIGPIPE at tinyhold.
+	kill -HUP "$th"
+	kill -USR1 "$th"
+	kill -HUP "$th"
+	sleep 0.2
+	before=$(cpu_ticks "$th")
+	sleep 1
+	after=$(cpu_ticks "$th")
+	echo "# cpu ticks in 1 s: $((after - before))"
+	# A spin takes the whole second (100 ticks); idle takes none.
+	[ $((after - before)) -le 5 ]
+	kill -TERM "$th"
+	wait_until 10 grep -q '^exit' reader.out
+	# sleep died of the forwarded SIGTERM: tinyhold exits as a shell would.
+	grep -qx 'exit 143' reader.out
+}
+
+@test "a log pipe whose reader is gone: no SIGPIPE spin, SIGTERM still stops it (also as PID 1)" {
+	in_both_modes sigpipe_no_spin
+}
+
+@test "an old instance that left its process group and ignores SIGTERM does not survive its reload" {
+	touch leave
+	start_tinyhold --notify --reload-signal HUP --stop-timeout 1 -- "$APP"
+	wait_line '^up instance 0 ' "$TH_OUT"
+	old=$(main_pid 0)
+	# It really left: its group is not its own any more.
+	grep -E "^up instance 0 pid $old pgid [0-9]+$" "$TH_OUT" | grep -vqE "pgid $old\$"
+	kill -HUP "$(th_pid)"
+	wait_line '^tinyhold: reload: pid [0-9]+ is ready; stopping pid '"$old"'$'
+	wait_line "^tinyhold: old pid $old did not stop within 1\\.000s; killing its process group\$"
+	wait_until 10 bash -c "! kill -0 $old 2>/dev/null"
+	run -1 grep -E 'would not die|going on without it' "$TH_LOG"
+}
+
+give_up_mid_reload() {
+	touch noready
+	start_tinyhold -n 2 --notify --reload-signal HUP --ready-timeout 60 --max-restarts 1 \
+		--stop-timeout 2 -- "$APP"
+	wait_line '^up instance 0 ' "$TH_OUT"
+	wait_line '^up instance 1 ' "$TH_OUT"
+	kill -HUP "$(th_pid)"
+	wait_line '^tinyhold: instance 0: reloading: started pid [0-9]+'
+	# Instance 1 now crash-loops: one restart is the whole budget.
+	touch crash1
+	kill -KILL "$(host_pid 1)"
+	wait_line '^tinyhold: giving up: 1 restarts within 60\.000s'
+	# Everything stops, the waiting replacement too, and tinyhold exits with
+	# the status of the instance that gave up.
+	wait_until 15 bash -c "! kill -0 $TH_PID 2>/dev/null"
+	run wait "$TH_PID"
+	[ "$status" -eq 1 ]
+	run -1 grep -E 'takes over|instances replaced' "$TH_LOG"
+}
+
+@test "giving up during a rolling reload ends the reload and exits (also as PID 1)" {
+	in_both_modes give_up_mid_reload
+}
+
+@test "with -n, what one instance stores cannot leave another without fds to restart" {
+	echo 680 >store
+	(
+		ulimit -n 700
+		start_tinyhold -n 2 --fdstore-max 2000 -- "$APP"
+		wait_line '^up instance 1 ' "$TH_OUT"
+		wait_line '^up instance 0 ' "$TH_OUT"
+		wait_line '^tinyhold: fd store full \([0-9]+ fds, this instance.s share of the fd limit\): closed'
+		kill -KILL "$(main_pid 1)"
+		wait_line '^tinyhold: instance 1: started .* \(restart 1\)$'
+		wait_until 10 test "$(grep -c '^up instance 1 ' "$TH_OUT")" -eq 2
+		grep -q '^tinyhold: fd store: [0-9]* fds per instance fit into the fd limit of 700$' "$TH_LOG"
+		run -1 grep -E 'cannot start|No file descriptors' "$TH_LOG"
+		cleanup_tinyhold
+	)
+}
+
+@test "a process of the app's uid that is gone when its datagram is read is not heard" {
+	start_tinyhold --notify -- "$APP"
+	wait_line '^up instance 0 '"" "$TH_OUT"
+	th=$(th_pid)
+	addr=$(tr '\0' '\n' <"/proc/$(main_pid 0)/environ" | sed -n 's/^NOTIFY_SOCKET=//p')
+	[ -n "$addr" ]
+	# tinyhold is stopped while the stranger sends and exits: when it reads, the
+	# sender is gone, as a child reaped at once would be.
+	kill -STOP "$th"
+	"$PY" -c '
+import socket, sys
+a = sys.argv[1]
+a = "\0" + a[1:] if a.startswith("@") else a
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"WATCHDOG=trigger\nSTATUS=forged", a)
+' "$addr"
+	kill -CONT "$th"
+	wait_line '^tinyhold: dropped a notify datagram from pid [0-9]+: not from the app'
+	run -1 grep -E 'failed its watchdog|status: forged' "$TH_LOG"
+}
+
+@test "a reload that replaced nothing does not say it replaced all" {
+	start_tinyhold -n 2 --notify --reload-signal HUP -r always --backoff-max 60 -- false
+	# Both back off: each restart waits longer than the one before.
+	wait_line '^tinyhold: instance 0: restarting in 1\.600s'
+	wait_line '^tinyhold: instance 1: restarting in 1\.600s'
+	kill -HUP "$(th_pid)"
+	wait_line '^tinyhold: reload: 0 of 2 instances replaced; the others were not running$'
+	run -1 grep -E 'all 2 instances replaced' "$TH_LOG"
+}
