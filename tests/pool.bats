@@ -116,7 +116,7 @@ give_up_mid_reload() {
 		wait_line '^tinyhold: fd store full \([0-9]+ fds, this instance.s share of the fd limit\): closed'
 		kill -KILL "$(main_pid 1)"
 		wait_line '^tinyhold: instance 1: started .* \(restart 1\)$'
-		wait_until 10 test "$(grep -c '^up instance 1 ' "$TH_OUT")" -eq 2
+		wait_until 10 bash -c "[ \$(grep -c '^up instance 1 ' '$TH_OUT') -eq 2 ]"
 		grep -q '^tinyhold: fd store: [0-9]* fds per instance fit into the fd limit of 700$' "$TH_LOG"
 		run -1 grep -E 'cannot start|No file descriptors' "$TH_LOG"
 		cleanup_tinyhold

@@ -6,7 +6,7 @@ working directory, so a test can change it between starts:
   crash1    instance 1 exits 1 at once
   store N   store N memfds (FDSTORE=1), as many as tinyhold takes
 Each line it says is one write()."""
-import os, signal, socket, sys, time
+import array, os, signal, socket, sys, time
 
 def say(text):
     os.write(1, (text + "\n").encode())
@@ -26,7 +26,8 @@ if os.path.exists("store") and inst == "0":
     while want > 0:
         n = min(want, 100)
         fds = [os.memfd_create("s") for _ in range(n)]
-        socket.send_fds(sock, [b"FDSTORE=1\nFDNAME=s"], fds, address=addr)
+        sock.sendmsg([b"FDSTORE=1\nFDNAME=s"],
+                     [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))], 0, addr)
         for fd in fds:
             os.close(fd)
         want -= n
