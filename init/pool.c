@@ -15,7 +15,7 @@ void pool_slot_clear_effects(struct pool_slot *s)
 }
 
 void pool_init(struct pool *p, const struct pool_config *cfg, struct pool_slot *slots,
-	       int64_t *window_ring)
+	       int64_t *window_ring, int *codes)
 {
 	size_t k;
 
@@ -23,6 +23,7 @@ void pool_init(struct pool *p, const struct pool_config *cfg, struct pool_slot *
 	p->cfg = *cfg;
 	p->slots = slots;
 	p->window.recent = window_ring;
+	p->codes = codes;
 	p->rolling = p->replacing = p->gave_up = -1;
 	p->ready_due_ms = -1;
 	for (k = 0; k < cfg->nslots; k++) {
@@ -225,10 +226,11 @@ static void stop_all(struct pool *p, int signo, int64_t now)
 			stop_slot(p, (int)k, SUP_EV_STOP, signo, now);
 }
 
-/* Done when every instance is, and nothing of a reload is left. */
+/* Done when every instance is, and nothing of a reload is left; the status
+ * is supervise.c's rule over each instance's, in instance order. */
 static void check_exit(struct pool *p)
 {
-	int i, first = -1;
+	int i;
 	size_t k;
 
 	if (p->exit_due)
@@ -239,19 +241,10 @@ static void check_exit(struct pool *p)
 		    (s->role == POOL_SERVING && sup_state(&s->sup) != SUP_DONE))
 			return;
 	}
-	/* The status: the instance whose crash loop gave up, else the first that
-	 * is not 0, in instance order (each already remapped by -e). */
-	for (i = 0; i < p->cfg.instances; i++) {
-		int code = sup_exit_code(&p->slots[pool_serving(p, i)].sup);
-		if (i == p->gave_up) {
-			first = code;
-			break;
-		}
-		if (first <= 0 && code != 0)
-			first = code;
-	}
+	for (i = 0; i < p->cfg.instances; i++)
+		p->codes[i] = sup_exit_code(&p->slots[pool_serving(p, i)].sup);
 	p->exit_due = true;
-	p->exit_code = first < 0 ? 0 : first;
+	p->exit_code = sup_combined_code(p->codes, (size_t)p->cfg.instances, p->gave_up);
 }
 
 static void on_exited(struct pool *p, int k, const struct sup_event *exit, int64_t now)

@@ -109,14 +109,16 @@ struct pool {
 	int gave_up;		/* the instance whose crash loop ended it all, or -1 */
 	bool exit_due;		/* every instance is done: exit with exit_code */
 	int exit_code;
+	int *codes;		/* instances: scratch for each one's exit status */
 	struct pool_note notes[POOL_NOTES_MAX];
 	size_t nnotes;		/* of the last step */
 };
 
 /* slots: cfg->nslots of them; window_ring: cfg->sup.max_restarts entries (NULL
- * when 0). Slots 0..N-1 serve instances 0..N-1 and are due to start. */
+ * when 0); codes: cfg->instances entries. Slots 0..N-1 serve instances 0..N-1
+ * and are due to start. */
 void pool_init(struct pool *p, const struct pool_config *cfg, struct pool_slot *slots,
-	       int64_t *window_ring);
+	       int64_t *window_ring, int *codes);
 
 /* One event; its effects are in the slots, its notes in p->notes. */
 void pool_step(struct pool *p, const struct pool_ev *ev, int64_t now_ms);

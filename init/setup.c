@@ -174,14 +174,15 @@ void setup_pool(struct tinyhold *t)
 		},
 	};
 	struct pool_slot *slots = mem_alloc(t->nslots, sizeof *slots);
+	int *codes = mem_alloc((size_t)t->instances, sizeof *codes);
 	int64_t *ring = NULL;
 
 	if (pc.sup.max_restarts > 0 &&
 	    (ring = mem_alloc((size_t)pc.sup.max_restarts, sizeof *ring)) == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the restart window");
-	if (slots == NULL)
+	if (slots == NULL || codes == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate %d instances", t->instances);
-	pool_init(&t->pool, &pc, slots, ring);
+	pool_init(&t->pool, &pc, slots, ring, codes);
 }
 
 /* A quota in thousandths of a CPU as the log says it: "0.5", "3.5", "2". */
@@ -201,6 +202,7 @@ void setup_instances(struct tinyhold *t)
 {
 	char why[96] = "";
 	struct cpus c;
+	size_t quota;
 	int i;
 
 	t->instances = t->cfg.instances;
@@ -228,13 +230,13 @@ void setup_instances(struct tinyhold *t)
 		slot_reset(&t->slots[i]);
 	/* Each instance stores within its share of our fd table, and has closers
 	 * of its own: what one does with its fds never stops another. */
-	t->store_quota = held_store_quota(&t->held, (size_t)t->cfg.fdstore_max,
-					  (size_t)t->instances, t->nslots);
-	if (t->cfg.fdstore_max > 0 && t->store_quota < (size_t)t->cfg.fdstore_max)
-		log_info("fd store: %zu fds per instance fit into the fd limit of %llu", t->store_quota,
+	quota = held_store_quota(&t->held, (size_t)t->cfg.fdstore_max, (size_t)t->instances,
+				 t->nslots);
+	if (t->cfg.fdstore_max > 0 && quota < (size_t)t->cfg.fdstore_max)
+		log_info("fd store: %zu fds per instance fit into the fd limit of %llu", quota,
 			 (unsigned long long)t->fd_limit);
 	for (i = 0; i < t->instances; i++)
-		if (fdstore_init(&t->stores[i], t->store_quota, i) < 0)
+		if (fdstore_init(&t->stores[i], quota, i) < 0)
 			die(EXIT_SETUP, ENOMEM, "cannot allocate the fd store");
 	if (closer_init((size_t)t->instances, 2 * t->notify_room) < 0)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the closers");

@@ -46,7 +46,6 @@ struct tinyhold {
 	int sigfd;
 	struct held held;	/* inherited sockets first, then -p's, in order */
 	struct fdstore *stores;	/* one per instance: instance i gets back what instance i stored */
-	size_t store_quota;	/* fds one instance may store: its share of the fd table */
 	int *pass_fds;		/* held + stored, for one start */
 	char *pass_names;	/* HELD_NAMES_MAX + 1 */
 	struct notify_datagram dgram;

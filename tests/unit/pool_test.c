@@ -89,6 +89,7 @@ static void run(const struct scenario *sc)
 	static const bool remap[REMAP_MAX];
 	struct pool_slot slots[SLOTS_MAX];
 	int64_t ring[16];
+	int codes[N_MAX];
 	struct pool p;
 	struct pool_config cfg = {
 		.instances = sc->instances,
@@ -108,7 +109,7 @@ static void run(const struct scenario *sc)
 	int i;
 
 	begin(sc->about);
-	pool_init(&p, &cfg, slots, sc->max_restarts > 0 ? ring : NULL);
+	pool_init(&p, &cfg, slots, sc->max_restarts > 0 ? ring : NULL, codes);
 	for (i = 0; i < sc->instances; i++)
 		pool_slot_clear_effects(&slots[i]);	/* the first starts: played by STARTED rows */
 	for (i = 0; i < STEPS_MAX && sc->steps[i].kind != E_END; i++) {
