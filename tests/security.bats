@@ -274,7 +274,9 @@ c, _ = s.accept(); c.sendall(b"served\n"); c.close()
 	[ "$output" = served ]
 }
 
-@test "a notifier that sends READY=1 and is reaped before tinyhold reads the datagram is heard" {
+@test "a notifier that sends READY=1 and is reaped before tinyhold reads the datagram is not heard" {
+	# Anyone of the app's uid could send from a child reaped at once (issue 14):
+	# a sender that is gone when its datagram is read speaks for no one.
 	start_tinyhold --notify -- sh -c 'while [ ! -e go ]; do sleep 0.02; done
 		"$0" READY=1; touch sent; exec sleep 60' "$BIN/sec_notify.bin"
 	wait_line '^tinyhold: started .* \(restart 0\)$'
@@ -283,7 +285,24 @@ c, _ = s.accept(); c.sendall(b"served\n"); c.close()
 	wait_until 5 test -e sent
 	sleep 0.2	# sh has reaped the notifier by now
 	kill -CONT "$(th_pid)"
-	wait_line 'is ready'
+	wait_line '^tinyhold: dropped a notify datagram from pid [0-9]+: not from the app'
+	run -1 grep 'is ready' "$TH_LOG"
+}
+
+@test "systemd-notify --ready; exec server: the real client waits (BARRIER=1) until it is heard" {
+	command -v systemd-notify >/dev/null || skip "systemd-notify is not installed"
+	# Pinned as above: tinyhold is stopped while the client sends, and reads later.
+	start_tinyhold --notify -- sh -c 'while [ ! -e go ]; do sleep 0.02; done
+		systemd-notify --ready; touch sent; exec sleep 60'
+	wait_line '^tinyhold: started .* \(restart 0\)$'
+	kill -STOP "$(th_pid)"
+	touch go
+	sleep 0.3	# the client has sent READY=1 and waits for its barrier
+	[ ! -e sent ]
+	kill -CONT "$(th_pid)"
+	wait_line '^tinyhold: pid [0-9]+ is ready$'
+	wait_until 5 test -e sent
+	run -1 grep 'dropped a notify datagram' "$TH_LOG"
 }
 
 @test "a neighbour that squats the predictable notify addresses cannot stop tinyhold from starting as PID 1" {
