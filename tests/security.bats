@@ -18,6 +18,11 @@ setup() {
 teardown() {
 	local p
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	# Each run of `sec_attack.py escape` leaves a process group of its own, which
+	# tinyhold does not kill (only the app's group and pid): the test does.
+	for p in $(sed -n 's/^READY pgid=\([0-9]*\)$/\1/p' "${TH_OUT:-/dev/null}" 2>/dev/null); do
+		kill -KILL -- "-$p" 2>/dev/null || true
+	done
 	[ -z "${RACE_DIR:-}" ] || rm -rf "$RACE_DIR"
 	[ -z "${SAVED_TIOCSTI:-}" ] || sysctl -qw dev.tty.legacy_tiocsti="$SAVED_TIOCSTI" || true
 	cleanup_tinyhold
