@@ -13,6 +13,7 @@ setup() {
 teardown() {
 	cleanup_tinyhold
 	[ -z "${ORPHAN:-}" ] || kill -KILL "$ORPHAN" 2>/dev/null || true
+	no_leftovers
 }
 
 # expect_orphans_reaped TH N: N orphans came to TH, were reaped, and only the app is left.

@@ -16,6 +16,7 @@ setup() {
 teardown() {
 	cleanup_tinyhold
 	[ -z "${LEFTOVER:-}" ] || kill -KILL "$LEFTOVER" 2>/dev/null || true
+	no_leftovers
 }
 
 # The inode of the socket listening on PORT, and who holds it.

@@ -26,6 +26,7 @@ teardown() {
 	[ -z "${RACE_DIR:-}" ] || rm -rf "$RACE_DIR"
 	[ -z "${SAVED_TIOCSTI:-}" ] || sysctl -qw dev.tty.legacy_tiocsti="$SAVED_TIOCSTI" || true
 	cleanup_tinyhold
+	no_leftovers
 }
 
 

@@ -57,6 +57,7 @@ setup() {
 teardown() {
 	[ -z "${LOOP_PID:-}" ] || kill -KILL "$LOOP_PID" 2>/dev/null || true
 	cleanup_tinyhold
+	no_leftovers
 }
 
 # ---- helpers ------------------------------------------------------------------------
