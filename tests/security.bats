@@ -111,8 +111,10 @@ env_of() { tr '\0' '\n' <"/proc/$2/environ" | sed -n "s/^$1=//p"; }
 
 @test "the app removes a stored lingering socket with FDSTOREREMOVE=1: SIGTERM still stops all within 2 s" {
 	start_tinyhold -v --fdstore-max 4 -- sh -c '"$0" linger - "FDSTORE=1\nFDNAME=x" &
-		sleep 1; "$1" "raw:FDSTOREREMOVE=1\nFDNAME=x"; exec sleep 60' "$ATTACK" "$APP"
-	wait_line 'removed 1 fd\(s\) named x'
+		"$1" await:go "raw:FDSTOREREMOVE=1\nFDNAME=x"; exec sleep 60' "$ATTACK" "$APP"
+	wait_line '^tinyhold: stored 1 fd\(s\) as x \(1 in the store\)$'
+	touch go
+	wait_line '^tinyhold: removed 1 fd\(s\) named x from the store$'
 	kill -TERM "$(th_pid)"
 	stopped_within 2
 }
@@ -288,8 +290,7 @@ c, _ = s.accept(); c.sendall(b"served\n"); c.close()
 	wait_line '^tinyhold: started .* \(restart 0\)$'
 	kill -STOP "$(th_pid)"
 	touch go
-	wait_until 5 test -e sent
-	sleep 0.2	# sh has reaped the notifier by now
+	wait_until 5 test -e sent	# sh reaped the notifier before it ran touch
 	kill -CONT "$(th_pid)"
 	wait_line 'is ready'
 }
