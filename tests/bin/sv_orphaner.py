@@ -4,9 +4,6 @@
 usage: sv_orphaner.py double COUNT DONE_FILE
          COUNT grandchildren (double fork) that exit; once all of them have
          exited, writes DONE_FILE and waits for SIGTERM (then exits 0).
-       sv_orphaner.py burst COUNT CODE
-         COUNT orphans that all exit at the moment the app exits with CODE:
-         many SIGCHLDs at once, one of which is the app's.
        sv_orphaner.py detach PIDFILE CODE
          one orphan in its own session (out of the app's process group) that
          keeps running; writes its pid to PIDFILE, then the app exits with CODE.
@@ -53,18 +50,6 @@ def double(count, done_file):
         signal.pause()
 
 
-def burst(count, code):
-    go_r, go_w = os.pipe()
-
-    def grandchild():
-        os.close(go_w)
-        os.read(go_r, 1)  # blocks until the app exits
-
-    for _ in range(count):
-        double_fork(grandchild)
-    os._exit(code)  # closes go_w: every orphan wakes and exits with us
-
-
 def detach(pidfile, code):
     r, w = os.pipe()
     if os.fork() == 0:
@@ -106,8 +91,6 @@ def stray(pidfile, code):
 mode = sys.argv[1]
 if mode == "double":
     double(int(sys.argv[2]), sys.argv[3])
-elif mode == "burst":
-    burst(int(sys.argv[2]), int(sys.argv[3]))
 elif mode == "detach":
     detach(sys.argv[2], int(sys.argv[3]))
 elif mode == "stray":
