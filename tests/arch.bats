@@ -49,7 +49,10 @@ setup() {
 	ulimit -c 0	# the demo server abort()s
 }
 
-teardown() { cleanup_tinyhold; }
+teardown() {
+	cleanup_tinyhold
+	no_leftovers
+}
 
 # xth ARGS...: the cross-built tinyhold under qemu-user, in the foreground.
 xth() { timeout 20 "$QEMU" "$XBIN" "$@"; }

@@ -20,6 +20,7 @@ teardown() {
 		wait "$pid" 2>/dev/null || true
 	done
 	cleanup_tinyhold
+	no_leftovers
 }
 
 # usage_fails LINE ARG...: `tinyhold ARG...` is bad usage: exit 2, LINE on

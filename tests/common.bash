@@ -1,13 +1,17 @@
 # Shared by every bats file: where tinyhold is, how to start it in the
 # background, and how to wait for it without `sleep`.
 bats_require_minimum_version 1.5.0
-# Every process a test starts is bounded by `timeout` and killed in teardown.
+# Every process a test starts is bounded by `timeout` and killed in teardown, and the
+# last line of every teardown() is no_leftovers.
 
 TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$TESTS_DIR/.." && pwd)"
 TINYHOLD="${TINYHOLD:-$REPO_DIR/tinyhold}"
 case "$TINYHOLD" in /*) ;; *) TINYHOLD="$REPO_DIR/$TINYHOLD" ;; esac
 BIN="$TESTS_DIR/bin"
+# Whatever a test starts inherits this: tests/leftovers tells by it what this
+# checkout's tests left running from what another checkout's run on the machine did.
+export TH_TESTS_OF="$REPO_DIR"
 DEMO="$REPO_DIR/examples/demo-server"
 # Debian's python3, not a pyenv shim: the tests use python3-systemd from apt.
 PY="${PY:-/usr/bin/python3}"
@@ -180,6 +184,13 @@ cleanup_tinyhold() {
 		echo "--- the app's stdout, last 40 lines ($TH_OUT):"
 		tail -n 40 "$TH_OUT"
 	fi
+}
+
+# no_leftovers: the last command of every teardown(), after it has killed what it knows
+# of. A process the test started that still runs fails the test, and is killed: a test
+# cleans up what it started, also when it fails. tests/leftovers says which.
+no_leftovers() {
+	TINYHOLD="$TINYHOLD" LEFTOVERS_SKIP="${BATS_killer_pid:-}" "$TESTS_DIR/leftovers"
 }
 
 require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }

@@ -59,6 +59,7 @@ teardown() {
 		podman logs "$CT" 2>&1 | tail -n 40
 	fi
 	ct_cleanup
+	no_leftovers
 }
 
 teardown_file() {

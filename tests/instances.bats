@@ -17,6 +17,7 @@ teardown() {
 	[ -z "${LOAD_PID:-}" ] || kill -KILL "$LOAD_PID" 2>/dev/null || true
 	cleanup_tinyhold
 	[ -z "$CG" ] || rmdir "$CG" 2>/dev/null || true
+	no_leftovers
 }
 
 # ups_at_least N: the app said "up" N times.

@@ -13,6 +13,7 @@ notify_setup() {
 notify_teardown() {
 	[ -z "${LOAD_PID:-}" ] || kill -KILL "$LOAD_PID" 2>/dev/null || true
 	cleanup_tinyhold
+	no_leftovers
 }
 
 # says PATTERN [SECONDS]: waits until the app's stdout ($TH_OUT) has a line matching PATTERN.

@@ -14,7 +14,10 @@ setup() {
 	: >"$ECHO_LOG"
 }
 
-teardown() { cleanup_tinyhold; }
+teardown() {
+	cleanup_tinyhold
+	no_leftovers
+}
 
 @test "tinyhold is pid 1 inside, and the app's parent" {
 	start_pid1 -r never -- sh -c 'echo "pid=$$ ppid=$PPID"; grep "^PPid:" /proc/$$/status

@@ -9,6 +9,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; ulimit -c 0; }
 teardown() {
 	[ -z "${READER_PID:-}" ] || kill -KILL "$READER_PID" 2>/dev/null || true
 	cleanup_tinyhold
+	no_leftovers
 }
 
 # main_pid N: the pid instance N said it runs as (its last "up" line).

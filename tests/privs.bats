@@ -12,7 +12,10 @@ setup() {
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=1}"
 }
 
-teardown() { cleanup_tinyhold; }
+teardown() {
+	cleanup_tinyhold
+	no_leftovers
+}
 
 # A port below 1024 that is free on 127.0.0.1 now; random, so that parallel runs differ.
 free_low_port() {

@@ -16,6 +16,9 @@ setup() {
 teardown() {
 	cleanup_tinyhold
 	[ -z "${LEFTOVER:-}" ] || kill -KILL "$LEFTOVER" 2>/dev/null || true
+	# Every run of sv_orphaner.py stray leaves a parent outside the app's group.
+	[ ! -s stray-parent ] || kill -KILL $(cat stray-parent) 2>/dev/null || true
+	no_leftovers
 }
 
 # The inode of the socket listening on PORT, and who holds it.
@@ -88,31 +91,33 @@ hammer() {
 	grep -q 'restarting in 0\.400s' "$TH_LOG"	# the back-off did build up
 }
 
-@test "an app that dies at once forever, with the defaults: the back-off doubles from 100 ms to the 10 s cap, as documented" {
-	local d k gaps want=(0 100 200 400 800 1600 3200 6400)
-	start_tinyhold -- sh -c 'date +%s.%N >>"$0"; exit 1' "$BATS_TEST_TMPDIR/starts"
-	wait_line '^tinyhold: restarting in 10\.000s \(restart 9\)$' "$TH_LOG" 20
+# The schedule with the defaults (100 ms doubling up to the 10 s cap) is a table in
+# tests/unit/supervise_test.c (sup_backoff_ms) and the default cap one in
+# tests/unit/opts_test.c; here it runs in real time, to a cap of 1.5 s.
+@test "an app that dies at once forever: the back-off doubles from 100 ms to the cap, in real time" {
+	local d k gaps want=(0 100 200 400 800 1500)
+	start_tinyhold --backoff-max 1.5 -- sh -c 'date +%s.%N >>"$0"; exit 1' "$BATS_TEST_TMPDIR/starts"
+	wait_line '^tinyhold: restarting in 1\.500s \(restart 7\)$' "$TH_LOG" 20
 	[ "$(restart_lines)" = "$(printf '%s\n' \
 		'restarting now (restart 1)' 'restarting in 0.100s (restart 2)' \
 		'restarting in 0.200s (restart 3)' 'restarting in 0.400s (restart 4)' \
-		'restarting in 0.800s (restart 5)' 'restarting in 1.600s (restart 6)' \
-		'restarting in 3.200s (restart 7)' 'restarting in 6.400s (restart 8)' \
-		'restarting in 10.000s (restart 9)')" ]
+		'restarting in 0.800s (restart 5)' 'restarting in 1.500s (restart 6)' \
+		'restarting in 1.500s (restart 7)')" ]
 	# The delays are real: each gap between starts is the delay plus the run (a few ms).
 	d=$(awk 'NR > 1 { printf "%d ", ($1 - prev) * 1000 } { prev = $1 }' starts)
 	echo "gaps between starts (ms): $d"
 	read -ra gaps <<<"$d"
-	[ "${#gaps[@]}" -eq 8 ]
+	[ "${#gaps[@]}" -eq 6 ]
 	[ "${gaps[0]}" -lt 100 ]	# the first restart is immediate
-	for k in 1 2 3 4 5 6 7; do
+	for k in 1 2 3 4 5; do
 		[ "${gaps[k]}" -ge "${want[k]}" ]
 		[ "${gaps[k]}" -lt $((want[k] + 300)) ]
 	done
-	# At the cap, a minute holds at most 6 restarts; a stop ends the wait at once.
+	# A stop ends the wait at once.
 	kill -TERM "$(th_pid)"
 	wait_exit 2
 	[ "$TH_STATUS" -eq 1 ]
-	[ "$(count_lines '^tinyhold: started ')" -eq 9 ]
+	[ "$(count_lines '^tinyhold: started ')" -eq 7 ]
 }
 
 @test "--backoff-max caps the delay" {
@@ -120,7 +125,8 @@ hammer() {
 	wait_line '\(restart 6\)$'
 	kill -TERM "$(th_pid)"
 	wait_exit 5
-	[ "$(restart_lines | sed -n '3,$p')" = "$(printf '%s\n' 'restarting in 0.200s (restart 3)' \
+	# Lines 3 to 6: a restart 7 may come before SIGTERM does, on a busy machine.
+	[ "$(restart_lines | sed -n '3,6p')" = "$(printf '%s\n' 'restarting in 0.200s (restart 3)' \
 		'restarting in 0.250s (restart 4)' 'restarting in 0.250s (restart 5)' \
 		'restarting in 0.250s (restart 6)')" ]
 }
@@ -334,7 +340,6 @@ runs_and_status() {
 	# session) never reaps it: nothing of the group runs, so the restart is due.
 	start_tinyhold -- "$BIN/sv_orphaner.py" stray "$BATS_TEST_TMPDIR/stray-parent" 1
 	wait_until 10 test -s stray-parent
-	LEFTOVER=$(cat stray-parent)
 	wait_line '^tinyhold: pid [0-9]+ exited with status 1 after'
 	wait_line '^tinyhold: restarting now \(restart 1\)$' "$TH_LOG" 1
 	run -1 grep 'would not die' "$TH_LOG"

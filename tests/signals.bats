@@ -19,6 +19,7 @@ setup() {
 teardown() {
 	cleanup_tinyhold
 	[ -z "${BYSTANDER:-}" ] || kill -KILL "$BYSTANDER" 2>/dev/null || true
+	no_leftovers
 }
 
 sig_num() { kill -l "$1"; }

@@ -23,6 +23,7 @@ setup() {
 teardown() {
 	cleanup_tinyhold
 	rm -rf "$SOCK_DIR"
+	no_leftovers
 }
 
 # ---- helpers ------------------------------------------------------------------------

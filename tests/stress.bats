@@ -25,6 +25,7 @@ teardown() {
 	[ -z "${CLIENT:-}" ] || kill -KILL "$CLIENT" 2>/dev/null || true
 	[ -z "${STORM:-}" ] || kill -KILL "$STORM" 2>/dev/null || true
 	cleanup_tinyhold
+	no_leftovers
 }
 
 # Figures for the log: bats shows "# " lines on fd 3.

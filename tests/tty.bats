@@ -10,6 +10,8 @@ APP='fg=$(ps -o tpgid= -p $$ | tr -d " "); pg=$(ps -o pgid= -p $$ | tr -d " ");
 [ "$fg" = "$pg" ] && echo FOREGROUND; trap "echo GOT-HUP" HUP; trap "echo GOT-CONT" CONT;
 echo READY; while :; do sleep 0.05; done'
 
+teardown() { no_leftovers; }
+
 ctrl_c() {
 	run -0 timeout 20 "$PY" "$BIN/tty_run.py" "${TH_RUN[@]}" -- sh -c "$APP"
 	[[ "$output" == *FOREGROUND* ]]

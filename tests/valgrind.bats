@@ -31,7 +31,7 @@ teardown() {
 	for f in "${VG_DIR:-/nonexistent}"/vg.*.log; do
 		[ -s "$f" ] && { echo "--- $f"; cat "$f"; }
 	done
-	true
+	no_leftovers
 }
 
 # vg_start ARGS...: tinyhold under valgrind in the background, like start_tinyhold.

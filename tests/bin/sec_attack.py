@@ -65,8 +65,10 @@ def linger(addr, text="READY=1"):
     s.sendmsg([text.encode().decode("unicode_escape").encode("latin-1")],
                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [c.fileno()]))],
                0, addr_of(addr))
-    c.close()
+    # Said before the close: when tinyhold has already closed its copy, this close is
+    # the last and lingers here, in the sender, for LINGER_S.
     say("sent")
+    c.close()
     while True:
         time.sleep(3600)
     del peer

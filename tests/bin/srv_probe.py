@@ -8,7 +8,7 @@
         reset    the dying app dropped a connection it had accepted (allowed)
   srv_probe.py restart PORT PID SIGNAL N
       Waits until PID has run 1.2 s (so that tinyhold sees no fast crash and
-      adds no back-off), sends it SIGNAL, then GETs / until a reply says
+      adds no back-off; not with TINYHOLD_BACKOFF_MAX=0), sends it SIGNAL, then GETs / until a reply says
       "restart N" (the new process: its TINYHOLD_RESTARTS, in the body or a
       header); prints the milliseconds from the kill to that reply, then
       refused=N for the connects that were refused meanwhile.
@@ -75,7 +75,7 @@ def run_seconds(pid):
 
 def restart(port, pid, signame, n):
     wait = MIN_RUN_S - run_seconds(pid)
-    if wait > 0:
+    if wait > 0 and os.environ.get("TINYHOLD_BACKOFF_MAX") != "0":
         time.sleep(wait)
     refused = 0
     i = 0

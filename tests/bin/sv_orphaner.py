@@ -4,16 +4,14 @@
 usage: sv_orphaner.py double COUNT DONE_FILE
          COUNT grandchildren (double fork) that exit; once all of them have
          exited, writes DONE_FILE and waits for SIGTERM (then exits 0).
-       sv_orphaner.py burst COUNT CODE
-         COUNT orphans that all exit at the moment the app exits with CODE:
-         many SIGCHLDs at once, one of which is the app's.
        sv_orphaner.py detach PIDFILE CODE
          one orphan in its own session (out of the app's process group) that
          keeps running; writes its pid to PIDFILE, then the app exits with CODE.
        sv_orphaner.py stray PIDFILE CODE
          a member of the app's process group whose parent has left the group
          (setsid) and never reaps it: once killed, it is a zombie that only its
-         parent can reap. The parent's pid goes to PIDFILE; the app exits with CODE.
+         parent can reap. The parent's pid is appended to PIDFILE (a line per run:
+         every restart leaves a parent of its own); the app exits with CODE.
 """
 import os
 import signal
@@ -53,18 +51,6 @@ def double(count, done_file):
         signal.pause()
 
 
-def burst(count, code):
-    go_r, go_w = os.pipe()
-
-    def grandchild():
-        os.close(go_w)
-        os.read(go_r, 1)  # blocks until the app exits
-
-    for _ in range(count):
-        double_fork(grandchild)
-    os._exit(code)  # closes go_w: every orphan wakes and exits with us
-
-
 def detach(pidfile, code):
     r, w = os.pipe()
     if os.fork() == 0:
@@ -73,9 +59,10 @@ def detach(pidfile, code):
         null = os.open("/dev/null", os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        with open(pidfile + ".tmp", "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(pidfile + ".tmp", pidfile)
+        # One write(2) in append mode: a reader sees whole lines only.
+        fd = os.open(pidfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(fd, b"%d\n" % os.getpid())
+        os.close(fd)
         os.close(w)
         os.execvp("sleep", ["sleep", "1000"])
     os.close(w)
@@ -92,9 +79,10 @@ def stray(pidfile, code):
             signal.pause()  # the stray: in the app's group until tinyhold kills it
             os._exit(0)
         os.setsid()  # its parent leaves the group, and never calls wait()
-        with open(pidfile + ".tmp", "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(pidfile + ".tmp", pidfile)
+        # One write(2) in append mode: a reader sees whole lines only.
+        fd = os.open(pidfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(fd, b"%d\n" % os.getpid())
+        os.close(fd)
         os.close(w)
         time.sleep(60)
         os._exit(0)
@@ -106,8 +94,6 @@ def stray(pidfile, code):
 mode = sys.argv[1]
 if mode == "double":
     double(int(sys.argv[2]), sys.argv[3])
-elif mode == "burst":
-    burst(int(sys.argv[2]), int(sys.argv[3]))
 elif mode == "detach":
     detach(sys.argv[2], int(sys.argv[3]))
 elif mode == "stray":
