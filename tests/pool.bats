@@ -8,6 +8,7 @@ APP="$BIN/pl_app.py"
 setup() { cd "$BATS_TEST_TMPDIR"; ulimit -c 0; }
 teardown() {
 	[ -z "${READER_PID:-}" ] || kill -KILL "$READER_PID" 2>/dev/null || true
+	[ -z "${STRACE_PID:-}" ] || kill -KILL "$STRACE_PID" 2>/dev/null || true
 	cleanup_tinyhold
 	no_leftovers
 }
@@ -152,4 +153,86 @@ socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"WATCHDOG=trigger\nSTAT
 	kill -HUP "$(th_pid)"
 	wait_line '^tinyhold: reload: 0 of 2 instances replaced; the others were not running$'
 	run -1 grep -E 'all 2 instances replaced' "$TH_LOG"
+}
+
+# closers N: tinyhold has at least N closers (children that are tinyhold, not the app).
+closers() { [ "$(ps -o comm= --ppid "$(th_pid)" | grep -cx tinyhold)" -ge "$1" ]; }
+
+stuck_closers_harm_no_other() {
+	local closers
+	echo 600 >linger
+	touch ping
+	start_tinyhold -n 2 --watchdog 3 --fdstore-max 1 -- "$APP"
+	wait_line '^up instance 1 ' "$TH_OUT"
+	# Instance 0 stores and removes 24 lingering sockets, 50 ms apart: every one of
+	# its closers sticks on one (a closer for each pass that removed one); then 600
+	# fds more than its store of 1 takes fill its queue of fds to close: its own
+	# notify socket is not read any more, and it fails its own watchdog.
+	wait_until 10 closers 16
+	closers=$(ps -o comm= --ppid "$(th_pid)" | grep -cx tinyhold)
+	echo "# closers stuck: $closers"
+	wait_line '^tinyhold: instance 0 \(pid [0-9]+\) failed its watchdog'
+	# Instance 1's WATCHDOG=1 is still read: for 4 s, more than its watchdog, it
+	# does not fail it.
+	sleep 4
+	run -1 grep -E 'instance 1 \(pid [0-9]+\) failed its watchdog' "$TH_LOG"
+	kill -TERM "$(th_pid)"
+	wait_exit 3
+}
+
+@test "one instance's stuck closers do not stop another's notify socket from being read (also as PID 1)" {
+	in_both_modes stuck_closers_harm_no_other
+}
+
+# fault_no_spin SYSCALL WHAT: while every SYSCALL of tinyhold fails (strace injects
+# EIO, ENOMEM for poll), tinyhold does not spin on it: it says so at most about once a
+# second after a few quick tries. Then, the fault gone, SIGTERM stops it as ever.
+# WHAT makes the loop call SYSCALL: "signal" sends SIGWINCH (it wakes the poll()
+# tinyhold was blocked in when strace attached; with read, the signalfd stays
+# readable), "datagram" has the app say something (its notify socket stays readable).
+fault_no_spin() {
+	local call=$1 what=$2 err=EIO lines pattern
+	[ "$call" != poll ] || err=ENOMEM
+	case "$call" in
+	poll) pattern='^tinyhold: poll: ' ;;
+	read) pattern='^tinyhold: cannot read signals: ' ;;
+	recvmsg) pattern='cannot read the notify socket: ' ;;
+	esac
+	start_tinyhold --notify -- sh -c 'while :; do [ ! -e say ] || systemd-notify --pid=$$ STATUS=hi; sleep 0.2; done'
+	wait_line '^tinyhold: started '
+	timeout -s KILL 30 strace -o /dev/null -qq -p "$(th_pid)" -e trace="$call" \
+		-e inject="$call":error="$err" 3>&- &
+	STRACE_PID=$!
+	sleep 1	# strace has attached
+	case "$what" in
+	signal) kill -WINCH "$(th_pid)" ;;
+	datagram) touch say ;;
+	esac
+	sleep 4
+	kill -TERM "$STRACE_PID"
+	wait "$STRACE_PID" || true
+	STRACE_PID=
+	lines=$(count_lines "$pattern")
+	echo "# '$pattern' lines in 4 s of a persistent fault: $lines"
+	# A spin says it thousands of times; 1, 2, 4 ... 1024 ms, then once a second: < 20.
+	[ "$lines" -ge 1 ]
+	[ "$lines" -lt 20 ]
+	kill -TERM "$(th_pid)"
+	wait_exit 5
+	[ "$TH_STATUS" -eq 143 ]
+}
+
+@test "a poll() that keeps failing does not make tinyhold spin (also as PID 1)" {
+	command -v strace >/dev/null || skip "needs strace (tests/packages)"
+	in_both_modes fault_no_spin poll signal
+}
+
+@test "a signalfd that cannot be read does not make tinyhold spin (also as PID 1)" {
+	command -v strace >/dev/null || skip "needs strace (tests/packages)"
+	in_both_modes fault_no_spin read signal
+}
+
+@test "a notify socket that cannot be read does not make tinyhold spin (also as PID 1)" {
+	command -v strace >/dev/null || skip "needs strace (tests/packages)"
+	in_both_modes fault_no_spin recvmsg datagram
 }

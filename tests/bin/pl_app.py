@@ -5,8 +5,13 @@ working directory, so a test can change it between starts:
   noready   do not say READY=1
   crash1    instance 1 exits 1 at once
   store N   store N memfds (FDSTORE=1), as many as tinyhold takes
+  linger N  instance 0 stores and removes 24 lingering TCP sockets, one a
+            pass: the close of each removal blocks its closer until instance 0,
+            which holds their peers, dies; then it stores N memfds, which with
+            --fdstore-max 1 wait in its queue of fds to close
+  ping      WATCHDOG=1 every 0.2 s
 Each line it says is one write()."""
-import array, os, signal, socket, sys, time
+import array, os, signal, socket, struct, sys, threading, time
 
 def say(text):
     os.write(1, (text + "\n").encode())
@@ -31,6 +36,58 @@ if os.path.exists("store") and inst == "0":
         for fd in fds:
             os.close(fd)
         want -= n
+def ping():
+    while True:
+        sock.sendto(b"WATCHDOG=1", addr)
+        time.sleep(0.2)
+
+if os.path.exists("ping"):
+    threading.Thread(target=ping, daemon=True).start()
+def lingering():
+    """A TCP socket whose last close() blocks: unsent data, a linger, and a peer
+    (kept here) that reads nothing. The peer's end makes that close a reset."""
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    c.connect(srv.getsockname())
+    peer, _ = srv.accept()
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    srv.close()
+    c.setblocking(False)
+    try:
+        while True:
+            c.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    c.setblocking(True)  # a non-blocking socket's close() does not linger
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 3600))
+    peers.append(peer)
+    return c
+
+def send(text, fds=()):
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+    sock.sendmsg([text], anc, 0, addr)
+
+peers = []
+if os.path.exists("linger") and inst == "0":
+    # Each socket is stored, then removed: tinyhold holds it from the store on, so
+    # our close() is never the last, and the close of its removal always is.
+    for i in range(24):
+        c = lingering()
+        send(b"FDSTORE=1\nFDNAME=l%d" % i, [c.fileno()])
+        c.close()
+        send(b"FDSTOREREMOVE=1\nFDNAME=l%d" % i)
+        time.sleep(0.05)  # one removal a pass of tinyhold's loop: a closer each
+    # The closers are stuck: what the store has no room for waits in the queue.
+    n = int(open("linger").read())
+    while n > 0:
+        fds = [os.memfd_create("q") for _ in range(min(n, 200))]
+        send(b"FDSTORE=1\nFDNAME=q", fds)
+        for fd in fds:
+            os.close(fd)
+        n -= len(fds)
 if addr and not os.path.exists("noready"):
     sock.sendto(b"READY=1", addr)
 say("up instance %s pid %d pgid %d" % (inst, os.getpid(), os.getpgid(0)))
