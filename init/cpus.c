@@ -7,6 +7,7 @@
 #include "fmt.h"
 #include "io.h"
 #include "num.h"
+#include "words.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -79,21 +80,6 @@ bool cpus_parse_mountinfo(char *line, const char **root, const char **mount_poin
 	return *fstype != NULL && *super_opts != NULL;
 }
 
-bool cpus_has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	while (list != NULL && *list) {
-		size_t len = strcspn(list, ",");
-		if (len == n && strncmp(list, word, n) == 0)
-			return true;
-		list += len;
-		if (*list == ',')
-			list++;
-	}
-	return false;
-}
-
 /* A number up to the first blank or newline. */
 static bool parse_word(const char *s, size_t len, unsigned long *out)
 {
@@ -148,11 +134,6 @@ int cpus_count(int affinity, long quota_milli)
 
 /* ---- reading /proc and /sys --------------------------------------------------- */
 
-static long min_quota(long a, long b)
-{
-	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
-}
-
 /* The quota of dir and of its ancestors down to mount_point. */
 static long quota_upwards(char *dir, size_t mount_len, bool v2)
 {
@@ -163,13 +144,13 @@ static long quota_upwards(char *dir, size_t mount_len, bool v2)
 		if (v2) {
 			fmt(path, sizeof path, "%s/cpu.max", dir);
 			if (io_read_file(path, a, sizeof a) > 0)
-				best = min_quota(best, cpus_quota_v2(a));
+				best = num_min_set(best, cpus_quota_v2(a));
 		} else {
 			fmt(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
 			if (io_read_file(path, a, sizeof a) > 0) {
 				fmt(path, sizeof path, "%s/cpu.cfs_period_us", dir);
 				if (io_read_file(path, b, sizeof b) > 0)
-					best = min_quota(best, cpus_quota_v1(a, b));
+					best = num_min_set(best, cpus_quota_v1(a, b));
 			}
 		}
 		if (strlen(dir) <= mount_len)
@@ -207,7 +188,7 @@ static long cgroup_quota(void)
 		if (!cpus_parse_mountinfo(mline, &root, &mp, &fstype, &opts))
 			continue;
 		v2 = strcmp(fstype, "cgroup2") == 0;
-		if (!v2 && !(strcmp(fstype, "cgroup") == 0 && cpus_has_word(opts, "cpu")))
+		if (!v2 && !(strcmp(fstype, "cgroup") == 0 && words_has(opts, "cpu")))
 			continue;
 		if (io_read_file("/proc/self/cgroup", groups, sizeof groups) <= 0)
 			return best;
@@ -217,10 +198,10 @@ static long cgroup_quota(void)
 
 			if (!cpus_parse_cgroup_line(gline, &ctl, &path))
 				continue;
-			if (v2 ? ctl[0] != '\0' : !cpus_has_word(ctl, "cpu"))
+			if (v2 ? ctl[0] != '\0' : !words_has(ctl, "cpu"))
 				continue;
 			if (cgroup_dir(root, mp, path, dir, sizeof dir))
-				best = min_quota(best, quota_upwards(dir, strlen(mp), v2));
+				best = num_min_set(best, quota_upwards(dir, strlen(mp), v2));
 		}
 	}
 	return best;

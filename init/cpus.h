@@ -26,9 +26,6 @@ bool cpus_parse_cgroup_line(char *line, const char **controllers, const char **p
 bool cpus_parse_mountinfo(char *line, const char **root, const char **mount_point,
 			  const char **fstype, const char **super_opts);
 
-/* Whether word is one of the comma-separated words of list ("rw,cpu,cpuacct"). */
-bool cpus_has_word(const char *list, const char *word);
-
 /* cgroup v2 cpu.max ("max 100000", "350000 100000\n"): the quota in 1/1000
  * CPU, -1 for none or for what does not parse. */
 long cpus_quota_v2(const char *cpu_max);

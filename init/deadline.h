@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "num.h"
+
 /* Wall-clock jumps must not move deadlines: CLOCK_MONOTONIC. */
 static inline int64_t deadline_now_ms(void)
 {
@@ -20,7 +22,7 @@ static inline int64_t deadline_now_ms(void)
 /* The earlier of two deadlines; -1 only if both are -1. */
 static inline int64_t deadline_min(int64_t a, int64_t b)
 {
-	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+	return num_min_set(a, b);
 }
 
 /* Milliseconds until due (for poll()), 0 if it passed, -1 if there is none. */

@@ -62,7 +62,7 @@ int fdstore_add(struct fdstore *st, int fd, const char *name)
 	}
 	st->entries[st->n].fd = fd;
 	fmt(st->entries[st->n].name, sizeof st->entries[st->n].name, "%s",
-		 name[0] ? name : FDSTORE_DEFAULT_NAME);
+		 fdstore_name(name));
 	st->n++;
 	return 1;
 }

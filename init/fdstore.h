@@ -10,6 +10,12 @@
 
 #define FDSTORE_DEFAULT_NAME "stored"	/* systemd's name for an fd stored without FDNAME= */
 
+/* The name an fd is stored under: FDNAME=, or systemd's default without one. */
+static inline const char *fdstore_name(const char *fdname)
+{
+	return fdname[0] ? fdname : FDSTORE_DEFAULT_NAME;
+}
+
 struct fdstore_entry {
 	int fd;
 	char name[SPEC_NAME_MAX + 1];

@@ -24,8 +24,8 @@ static void notify_drop(struct tinyhold *t, int k, pid_t pid, const char *why)
 	s->dropped++;
 	if (s->drop_warned_ms > 0 && now - s->drop_warned_ms < NOTIFY_WARN_EVERY_MS)
 		return;
-	log_warn("%sdropped a notify datagram from pid %d: %s (%lu dropped so far)",
-		 inst_prefix(t, k), (int)pid, why, s->dropped);
+	log_slot(t, LOG_WARN, 0, k, "dropped a notify datagram from pid %d: %s (%lu dropped so far)",
+		 (int)pid, why, s->dropped);
 	s->drop_warned_ms = now;
 }
 
@@ -103,7 +103,7 @@ static void store_fds(struct tinyhold *t, struct fdstore *store, const struct no
 			 (unsigned long long)t->fd_limit, (size_t)HELD_NAMES_MAX);
 	if (kept > 0)
 		log_debug("stored %zu fd(s) as %s (%zu in the store)", kept,
-			  m->fdname[0] ? m->fdname : FDSTORE_DEFAULT_NAME, store->n);
+			  fdstore_name(m->fdname), store->n);
 }
 
 static void on_notify(struct tinyhold *t, int k)
@@ -128,7 +128,7 @@ static void on_notify(struct tinyhold *t, int k)
 		return;
 	}
 	if (m.status != NULL)
-		log_info("%spid %d status: %.*s", inst_prefix(t, k), (int)d->pid,
+		log_slot(t, LOG_INFO, 0, k, "pid %d status: %.*s", (int)d->pid,
 			 (int)(m.status_len < NOTIFY_STATUS_MAX ? m.status_len : NOTIFY_STATUS_MAX),
 			 m.status);
 	if (m.fdstore_remove && m.fdname[0])
@@ -167,7 +167,7 @@ static void drain_one(struct tinyhold *t, int k)
 		on_notify(t, k);
 	}
 	if (r < 0) {
-		log_msg(LOG_WARN, -r, "%scannot read the notify socket", inst_prefix(t, k));
+		log_slot(t, LOG_WARN, -r, k, "cannot read the notify socket");
 		t->pass.fault = true;
 	}
 }

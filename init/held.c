@@ -68,7 +68,7 @@ bool held_store_fits(const struct held *h, const struct fdstore *st, const char 
 
 	for (i = 0; i < st->n; i++)
 		len += 1 + strlen(st->entries[i].name);
-	len += (h->n + st->n > 0) + strlen(name[0] ? name : FDSTORE_DEFAULT_NAME);
+	len += (h->n + st->n > 0) + strlen(fdstore_name(name));
 	return fits(h, h->n + st->n + 1, len) == 0;
 }
 

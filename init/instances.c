@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -34,28 +35,36 @@ static int index_of(const struct tinyhold *t, int k)
 	return t->pool.slots[k].index;
 }
 
-const char *inst_prefix(const struct tinyhold *t, int k)
+void log_slot(const struct tinyhold *t, enum log_level level, int errnum, int k,
+	      const char *format, ...)
 {
-	static char buf[32];
+	char lead[32] = "";
+	va_list ap;
 
-	if (t->instances <= 1 || k < 0)
-		return "";
-	fmt(buf, sizeof buf, "instance %d: ", index_of(t, k));
-	return buf;
+	if (t->instances > 1 && k >= 0)
+		fmt(lead, sizeof lead, "instance %d: ", index_of(t, k));
+	va_start(ap, format);
+	log_vmsg(level, errnum, lead, format, ap);
+	va_end(ap);
 }
 
-/* Who a line is about: "pid 4711", or with -n 2 and more "instance 2 (pid 4711)". */
-static const char *who(const struct tinyhold *t, int k)
+/* A log line whose subject is slot k's process: led by `what` ("old ", "new ",
+ * or ""), then "pid 4711", or with -n 2 and more "instance 2 (pid 4711)". */
+__attribute__((format(printf, 5, 6)))
+static void log_about(const struct tinyhold *t, enum log_level level, int k, const char *what,
+		      const char *format, ...)
 {
-	static char buf[2][48];	/* two in one log line at most */
-	static int next;
-	char *b = buf[next++ % 2];
+	char lead[64];
+	va_list ap;
 
 	if (t->instances > 1)
-		fmt(b, sizeof buf[0], "instance %d (pid %d)", index_of(t, k), (int)t->slots[k].pid);
+		fmt(lead, sizeof lead, "%sinstance %d (pid %d)", what, index_of(t, k),
+		    (int)t->slots[k].pid);
 	else
-		fmt(b, sizeof buf[0], "pid %d", (int)t->slots[k].pid);
-	return b;
+		fmt(lead, sizeof lead, "%spid %d", what, (int)t->slots[k].pid);
+	va_start(ap, format);
+	log_vmsg(level, 0, lead, format, ap);
+	va_end(ap);
 }
 
 static int pid_of(const struct tinyhold *t, int k)
@@ -74,10 +83,10 @@ static void log_sup_note(struct tinyhold *t, int k)
 	switch (t->pool.slots[k].note) {
 	case SUP_NOTE_RESTART:
 		if (sup_delay_ms(sup) == 0) {
-			log_info("%srestarting now (restart %lu)", inst_prefix(t, k), sup_restarts(sup));
+			log_slot(t, LOG_INFO, 0, k, "restarting now (restart %lu)", sup_restarts(sup));
 		} else {
 			log_duration(d, sizeof d, sup_delay_ms(sup));
-			log_info("%srestarting in %s (restart %lu)", inst_prefix(t, k), d,
+			log_slot(t, LOG_INFO, 0, k, "restarting in %s (restart %lu)", d,
 				 sup_restarts(sup));
 		}
 		break;
@@ -87,19 +96,20 @@ static void log_sup_note(struct tinyhold *t, int k)
 		break;
 	case SUP_NOTE_STOP_TIMEOUT:
 		log_duration(d, sizeof d, t->cfg.stop_timeout_ms);
-		log_warn("%s%s did not stop within %s; killing its process group", retired ? "old " : "",
-			 who(t, k), d);
+		log_about(t, LOG_WARN, k, retired ? "old " : "",
+			  " did not stop within %s; killing its process group", d);
 		break;
 	case SUP_NOTE_WATCHDOG:
 		log_duration(d, sizeof d, t->cfg.watchdog_ms);
-		log_warn("%s failed its watchdog (%s); sending SIGABRT, then a restart", who(t, k), d);
+		log_about(t, LOG_WARN, k, "", " failed its watchdog (%s); sending SIGABRT, then a restart",
+			  d);
 		break;
 	case SUP_NOTE_UNKILLABLE:
 		log_duration(d, sizeof d, KILL_GRACE_MS);
-		log_warn("%s%s is still there %s after SIGKILL (stuck in the kernel?); %s",
-			 retired ? "old " : "", who(t, k), d,
-			 sup_state(sup) != SUP_DONE ? "killing it again" :
-			 retired ? "going on without it" : "exiting without it");
+		log_about(t, LOG_WARN, k, retired ? "old " : "",
+			  " is still there %s after SIGKILL (stuck in the kernel?); %s", d,
+			  sup_state(sup) != SUP_DONE ? "killing it again" :
+			  retired ? "going on without it" : "exiting without it");
 		break;
 	case SUP_NOTE_NO_RESTART:
 	case SUP_NOTE_STOPPED:
@@ -112,7 +122,8 @@ static void log_sup_note(struct tinyhold *t, int k)
 
 static void log_pool_note(struct tinyhold *t, const struct pool_note *n)
 {
-	const char *pre = inst_prefix(t, n->other >= 0 ? n->other : n->slot), *name;
+	int about = n->other >= 0 ? n->other : n->slot;	/* the instance a line is led by */
+	const char *name;
 	char d[32], buf[24];
 
 	switch (n->kind) {
@@ -142,27 +153,29 @@ static void log_pool_note(struct tinyhold *t, const struct pool_note *n)
 		break;
 	case POOL_NOTE_WAITING:
 		log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-		log_info("%sreloading: started pid %d, waiting up to %s for READY=1", pre,
+		log_slot(t, LOG_INFO, 0, about, "reloading: started pid %d, waiting up to %s for READY=1",
 			 pid_of(t, n->slot), d);
 		break;
 	case POOL_NOTE_SPAWN_FAILED:
-		log_error("%sreload failed: cannot start the new instance", pre);
+		log_slot(t, LOG_ERROR, 0, about, "reload failed: cannot start the new instance");
 		break;
 	case POOL_NOTE_NOT_READY:
 		log_duration(d, sizeof d, t->cfg.ready_timeout_ms);
-		log_error("%sreload failed: pid %d not ready within %s; keeping pid %d", pre,
-			  pid_of(t, n->slot), d, pid_of(t, n->other));
+		log_slot(t, LOG_ERROR, 0, about, "reload failed: pid %d not ready within %s; keeping pid %d",
+			 pid_of(t, n->slot), d, pid_of(t, n->other));
 		break;
 	case POOL_NOTE_DIED:
-		log_error("%sreload failed: the new instance ended before READY=1; keeping pid %d",
-			  pre, pid_of(t, n->other));
+		log_slot(t, LOG_ERROR, 0, about,
+			 "reload failed: the new instance ended before READY=1; keeping pid %d",
+			 pid_of(t, n->other));
 		break;
 	case POOL_NOTE_TOOK_OVER:
-		log_info("%spid %d takes over from pid %d", pre, pid_of(t, n->slot), pid_of(t, n->other));
+		log_slot(t, LOG_INFO, 0, about, "pid %d takes over from pid %d", pid_of(t, n->slot),
+			 pid_of(t, n->other));
 		break;
 	case POOL_NOTE_REPLACED:
-		log_info("%sreload: pid %d is ready; stopping pid %d", pre, pid_of(t, n->slot),
-			 pid_of(t, n->other));
+		log_slot(t, LOG_INFO, 0, about, "reload: pid %d is ready; stopping pid %d",
+			 pid_of(t, n->slot), pid_of(t, n->other));
 		break;
 	case POOL_NOTE_ROLLING_STOPPED:
 		log_error("reload stopped at instance %d of %d; the others run as before", n->arg,
@@ -215,7 +228,7 @@ void inst_check_exec(struct tinyhold *t, int k, bool final)
 	if (r < 0)
 		return;
 	if (r == 0) {
-		log_info("%sstarted %s as pid %d (restart %lu)", inst_prefix(t, k), t->cfg.argv[0],
+		log_slot(t, LOG_INFO, 0, k, "started %s as pid %d (restart %lu)", t->cfg.argv[0],
 			 (int)s->pid, s->restarts);
 		return;
 	}
@@ -262,8 +275,11 @@ void inst_on_signal(struct tinyhold *t, const struct sig_info *si)
 		t->pass.forward[t->pass.nforward++] = *si;
 }
 
-static void log_exit(const char *what, const char *whom, const struct sup_event *ev, int64_t ran_ms)
+static void log_exit(const struct tinyhold *t, int k, const struct sup_event *ev)
 {
+	enum pool_role role = t->pool.slots[k].role;
+	const char *what = role == POOL_RETIRING ? "retired " : role == POOL_NEW ? "new " : "";
+	int64_t ran_ms = role == POOL_RETIRING ? -1 : deadline_now_ms() - t->slots[k].started_ms;
 	char d[32], buf[24];
 
 	d[0] = '\0';
@@ -272,9 +288,10 @@ static void log_exit(const char *what, const char *whom, const struct sup_event 
 		log_duration(d + 7, sizeof d - 7, ran_ms);
 	}
 	if (ev->term_signal)
-		log_info("%s%s died of %s%s", what, whom, sig_name(ev->term_signal, buf, sizeof buf), d);
+		log_about(t, LOG_INFO, k, what, " died of %s%s", sig_name(ev->term_signal, buf, sizeof buf),
+			  d);
 	else
-		log_info("%s%s exited with status %d%s", what, whom, ev->exit_code, d);
+		log_about(t, LOG_INFO, k, what, " exited with status %d%s", ev->exit_code, d);
 }
 
 void inst_on_exit(struct tinyhold *t, int k, int status)
@@ -294,11 +311,9 @@ void inst_on_exit(struct tinyhold *t, int k, int status)
 		ev.kind = POOL_EV_SPAWN_FAILED;
 		ev.exit = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
 	} else if (s->exec_failed) {
-		ev.exit.exec_errno = s->exec_error.err ? s->exec_error.err : EIO;
+		ev.exit.exec_code = spawn_failed_code(s->exec_error.stage, s->exec_error.err);
 	} else {
-		log_exit(ps->role == POOL_RETIRING ? "retired " : ps->role == POOL_NEW ? "new " : "",
-			 who(t, k), &ev.exit,
-			 ps->role == POOL_RETIRING ? -1 : deadline_now_ms() - s->started_ms);
+		log_exit(t, k, &ev.exit);
 	}
 	step(t, &ev);
 	s->reaped = true;	/* from here on, pid names nothing of ours */
@@ -316,13 +331,13 @@ void inst_heard(struct tinyhold *t, int k, const struct notify_msg *m)
 		return;
 	}
 	if (m->ready) {
-		log_info("%s is ready", who(t, k));
+		log_about(t, LOG_INFO, k, "", " is ready");
 		step_slot(t, POOL_EV_READY, k);
 	}
 	if (m->reloading)
-		log_info("%s is reloading", who(t, k));
+		log_about(t, LOG_INFO, k, "", " is reloading");
 	if (m->stopping) {
-		log_info("%s is stopping", who(t, k));
+		log_about(t, LOG_INFO, k, "", " is stopping");
 		step_slot(t, POOL_EV_APP_STOPPING, k);
 	}
 	if (m->watchdog_ping)
@@ -369,10 +384,10 @@ static void start(struct tinyhold *t, int k)
 
 	if (r < 0) {
 		if (ps->role == POOL_SERVING)
-			log_msg(LOG_ERROR, -r, "%scannot start the app; retrying in %d ms",
-				inst_prefix(t, k), FORK_RETRY_MS);
+			log_slot(t, LOG_ERROR, -r, k, "cannot start the app; retrying in %d ms",
+				 FORK_RETRY_MS);
 		else
-			log_msg(LOG_WARN, -r, "%scannot start the new instance", inst_prefix(t, k));
+			log_slot(t, LOG_WARN, -r, k, "cannot start the new instance");
 		ev = (struct pool_ev){ .kind = POOL_EV_SPAWN_FAILED, .slot = k };
 		ev.exit = (struct sup_event){ .kind = SUP_EV_SPAWN_FAILED, .exit_code = EXIT_SETUP };
 	}
@@ -382,12 +397,15 @@ static void start(struct tinyhold *t, int k)
 static void send(const struct tinyhold *t, int k, int signo, bool group)
 {
 	const struct slot *s = &t->slots[k];
+	struct sig_info si = { .signo = signo };	/* no payload: a kill() */
 	char buf[24];
+	int r;
 
 	if (!unreaped(s))
 		return;
-	if (kill(group ? -s->pid : s->pid, signo) < 0 && errno != ESRCH)
-		log_msg(LOG_WARN, errno, "cannot send %s to %d", sig_name(signo, buf, sizeof buf),
+	r = sig_forward(s->pid, group, &si);	/* the one home of -g's target */
+	if (r < 0 && r != -ESRCH)
+		log_msg(LOG_WARN, -r, "cannot send %s to %d", sig_name(signo, buf, sizeof buf),
 			(int)s->pid);
 }
 

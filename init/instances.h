@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "log.h"
 #include "notify.h"
 #include "sig.h"
 #include "tinyhold.h"
@@ -17,8 +18,11 @@
 /* The slot whose main process is pid (not yet reaped), or -1. */
 int inst_of_pid(const struct tinyhold *t, pid_t pid);
 
-/* "instance 2: " with -n 2 and more, "" with one: for a log line about slot k. */
-const char *inst_prefix(const struct tinyhold *t, int k);
+/* A log line about slot k, led by "instance 2: " with -n 2 and more (by
+ * nothing with one, or for k < 0). The lead is built on the caller's stack. */
+__attribute__((format(printf, 5, 6)))
+void log_slot(const struct tinyhold *t, enum log_level level, int errnum, int k,
+	      const char *format, ...);
 
 /* Reads slot k's exec outcome once it is there (final: it was reaped), and
  * says "started" or why not. */

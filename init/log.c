@@ -207,14 +207,14 @@ size_t log_sanitize(char *s, size_t len)
 
 /* The attribute lets the compiler check fmt at every caller's call site (clang's
  * -Wformat-nonliteral, part of -Wformat=2, refuses a va_list format without it). */
-__attribute__((format(printf, 2, 0)))
-static void log_vline(int errnum, const char *format, va_list ap)
+__attribute__((format(printf, 3, 0)))
+static void log_vline(int errnum, const char *lead, const char *format, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t len;
 	int n;
 
-	n = fmt(line, sizeof line, "tinyhold: ");
+	n = fmt(line, sizeof line, "tinyhold: %s", lead);
 	len = (size_t)n;
 	n = fmt_v(line + len, sizeof line - len, format, ap);
 	if (n > 0)
@@ -243,8 +243,14 @@ void log_msg(enum log_level level, int errnum, const char *format, ...)
 	if (level > current_level)
 		return;
 	va_start(ap, format);
-	log_vline(errnum, format, ap);
+	log_vline(errnum, "", format, ap);
 	va_end(ap);
+}
+
+void log_vmsg(enum log_level level, int errnum, const char *lead, const char *format, va_list ap)
+{
+	if (level <= current_level)
+		log_vline(errnum, lead, format, ap);
 }
 
 void die(int code, int errnum, const char *format, ...)
@@ -252,7 +258,7 @@ void die(int code, int errnum, const char *format, ...)
 	va_list ap;
 
 	va_start(ap, format);
-	log_vline(errnum, format, ap);
+	log_vline(errnum, "", format, ap);
 	va_end(ap);
 	exit(code);
 }

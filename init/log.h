@@ -4,6 +4,7 @@
 #ifndef TINYHOLD_LOG_H
 #define TINYHOLD_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -17,6 +18,11 @@ void log_set_level(enum log_level level);
 /* errnum 0 means "no reason to append"; otherwise ": strerror(errnum)" ends the line. */
 __attribute__((format(printf, 3, 4)))
 void log_msg(enum log_level level, int errnum, const char *format, ...);
+
+/* The same, led by `lead` (who the line is about, built by the caller on its
+ * stack): instances.c's log_slot() and log_about(). */
+__attribute__((format(printf, 4, 0)))
+void log_vmsg(enum log_level level, int errnum, const char *lead, const char *format, va_list ap);
 
 __attribute__((format(printf, 3, 4), noreturn))
 void die(int code, int errnum, const char *format, ...);

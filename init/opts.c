@@ -515,10 +515,3 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 	cfg->argv = argv + cmd;
 	return OPTS_RUN;
 }
-
-void opts_free(struct config *cfg)
-{
-	mem_free(cfg->specs);
-	cfg->specs = NULL;
-	cfg->nspecs = 0;
-}

@@ -47,9 +47,8 @@ struct config {
 
 /* Parses argv (argv[0] is tinyhold's name) and the TINYHOLD_* entries of envp
  * (NULL-terminated, as environ). The command line wins over the environment.
- * Call opts_free() afterwards whatever the result. */
+ * cfg->specs is allocated (mem.c) and lives as long as tinyhold: never freed. */
 enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *cfg);
-void opts_free(struct config *cfg);
 
 extern const char opts_usage[];
 

@@ -5,6 +5,7 @@
 #include "fmt.h"
 #include "io.h"
 #include "num.h"
+#include "words.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -66,21 +67,6 @@ int privs_parse_group_line(char *line, struct id_line *out)
 	return 0;
 }
 
-static bool member_of(const char *members, const char *user)
-{
-	size_t ulen = strlen(user);
-
-	while (members != NULL && *members) {
-		size_t len = strcspn(members, ",");
-		if (len == ulen && strncmp(members, user, len) == 0)
-			return true;
-		members += len;
-		if (*members == ',')
-			members++;
-	}
-	return false;
-}
-
 typedef bool (*line_match)(const struct id_line *e, void *ctx);
 
 /* What scan_file() found, copied out of its line buffer. */
@@ -140,7 +126,7 @@ static bool collect_groups(const struct id_line *e, void *ctx)
 	struct collect *c = ctx;
 	size_t i;
 
-	if (!member_of(e->members, c->user))
+	if (!words_has(e->members, c->user))
 		return false;
 	for (i = 0; i < c->p->ngroups; i++)
 		if (c->p->groups[i] == (gid_t)e->id)

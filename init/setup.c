@@ -288,7 +288,7 @@ void setup_spawn(struct tinyhold *t)
 	char *cwd;
 	int cwd_fd;
 
-	/* The app starts where we were started; we move to / so we pin no mount-> The
+	/* The app starts where we were started; we move to / so we pin no mount. The
 	 * app gets there through an fd, not the path: a path could be changed since. */
 	cwd = mem_alloc(1, PATH_MAX);
 	if (cwd == NULL || !working_dir(cwd, PATH_MAX))	/* gone, unreadable, too long */

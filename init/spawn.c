@@ -169,7 +169,7 @@ static void child_fail(int errfd, int stage, int err)
 	/* 8 bytes into an empty pipe: atomic; the parent reads 0 bytes if exec worked. */
 	while (write(errfd, &e, sizeof e) < 0 && errno == EINTR)
 		;
-	_exit(stage == SPAWN_EXEC && err == ENOENT ? 127 : 126);
+	_exit(spawn_failed_code(stage, err));
 }
 
 /* Shell sort: no malloc between fork and exec, and no O(n^2) for 10,000 sockets. */

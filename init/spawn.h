@@ -5,6 +5,7 @@
 #ifndef TINYHOLD_SPAWN_H
 #define TINYHOLD_SPAWN_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -57,6 +58,14 @@ struct spawn_ctx {
  * tinyhold's own making (out of fds or memory): worth another try, unlike the
  * others, which mean the command cannot be executed as configured. */
 enum spawn_stage { SPAWN_FDS = 1, SPAWN_CHDIR, SPAWN_PRIVS, SPAWN_EXEC };
+
+/* The status of a start that failed at stage with err, as a shell's: 127 for a
+ * command not found, 126 for any other failure. The child exits with it and
+ * the supervisor ends with it: one rule for both. */
+static inline int spawn_failed_code(int stage, int err)
+{
+	return stage == SPAWN_EXEC && err == ENOENT ? 127 : 126;
+}
 #define SPAWN_NOTIFY_ADDR_MAX 64	/* "@" and the kernel's 5 hex digits, with room */
 #define SPAWN_SPARE_FDS 2	/* besides 0-2 and the app's fds, the child needs the error pipe and one more */
 struct spawn_error {

@@ -3,7 +3,6 @@
 #include "supervise.h"
 #include "deadline.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
@@ -136,8 +135,8 @@ static enum sup_action decide(struct sup *s, int64_t now_ms)
 
 	if (s->retiring)
 		return finish(s, SUP_NOTE_RETIRED, 0);
-	if (ev->exec_errno)
-		return finish(s, SUP_NOTE_EXEC_FAILED, ev->exec_errno == ENOENT ? 127 : 126);
+	if (ev->exec_code)
+		return finish(s, SUP_NOTE_EXEC_FAILED, ev->exec_code);
 	if (s->stop_requested)
 		return finish(s, SUP_NOTE_STOPPED, final_code(s));
 	restart = s->cfg.policy == RESTART_ALWAYS ||

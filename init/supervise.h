@@ -51,7 +51,8 @@ struct sup_event {
 	enum sup_event_kind kind;
 	int exit_code;		/* EXITED: exit status, or 0 when killed; SPAWN_FAILED: see above */
 	int term_signal;	/* EXITED: the signal that killed it, or 0 */
-	int exec_errno;		/* EXITED: non-zero when the command could not be executed */
+	int exec_code;		/* EXITED: 126 or 127 when the command could not be executed
+				 * (spawn_failed_code), else 0 */
 };
 
 enum sup_action {

@@ -2,6 +2,7 @@
  * mountinfo lines, cgroup v2 cpu.max and v1 quota/period, and the rounding. */
 #include "cpus.h"
 #include "check.h"
+#include "words.h"
 
 #include <string.h>
 
@@ -70,11 +71,11 @@ static void test_lines(void)
 	      strcmp(mp, "/sys/fs/cgroup/unified") == 0 && strcmp(fs, "cgroup2") == 0 &&
 	      strcmp(opts, "rw") == 0, "a cgroup2 mount");
 	check(cpus_parse_mountinfo(m2, &root, &mp, &fs, &opts) && strcmp(root, "/docker/abc") == 0 &&
-	      strcmp(fs, "cgroup") == 0 && cpus_has_word(opts, "cpu") &&
-	      !cpus_has_word(opts, "cpuset"), "a v1 cpu mount with an optional field");
+	      strcmp(fs, "cgroup") == 0 && words_has(opts, "cpu") &&
+	      !words_has(opts, "cpuset"), "a v1 cpu mount with an optional field");
 	check(!cpus_parse_mountinfo(m3, &root, &mp, &fs, &opts), "a short mountinfo line");
-	check(cpus_has_word("rw,cpu,cpuacct", "cpuacct") && !cpus_has_word("rw,cpuacct", "cpu") &&
-	      !cpus_has_word("", "cpu"), "words of a list");
+	check(words_has("rw,cpu,cpuacct", "cpuacct") && !words_has("rw,cpuacct", "cpu") &&
+	      !words_has("", "cpu"), "words of a list");
 }
 
 int main(void)

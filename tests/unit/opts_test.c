@@ -2,6 +2,7 @@
  * exact error line main() prints after "tinyhold: ". Each row is one argv and
  * one environment; the config is dumped as "key=value" words, and a row names
  * the words it expects, so a row shows only what the case is about. */
+#include "mem.h"
 #include "opts.h"
 
 #include <stdarg.h>
@@ -155,9 +156,7 @@ static void run_case(const struct opts_case *c)
 		if (cfg.argv < argv || cfg.argv >= argv + argc)
 			fail_case(c, "cfg.argv does not point into the argv given");
 	}
-	opts_free(&cfg);
-	if (cfg.specs != NULL || cfg.nspecs != 0)
-		fail_case(c, "opts_free left specs %p, nspecs %zu", (void *)cfg.specs, cfg.nspecs);
+	mem_free(cfg.specs);	/* tinyhold never frees them; ASan's leak check would see it here */
 	if (case_failed)
 		failed++;
 	else

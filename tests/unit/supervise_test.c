@@ -5,6 +5,7 @@
  * Two kinds of tables: "series" give a list of runs (how long the app ran and
  * how it ended) and the delay expected before each restart; "scenarios" give
  * every event and check every field after it. */
+#include "spawn.h"
 #include "supervise.h"
 #include "check.h"
 
@@ -78,7 +79,8 @@ static void rig_free(struct rig *r)
 
 static enum sup_action exited(struct rig *r, int64_t now_ms, int code, int sig, int err)
 {
-	struct sup_event ev = { SUP_EV_EXITED, code, sig, err };
+	/* err: the errno of a failed exec, as the child reports it (spawn.c). */
+	struct sup_event ev = { SUP_EV_EXITED, code, sig, err ? spawn_failed_code(SPAWN_EXEC, err) : 0 };
 	return sup_step(&r->sup, &ev, now_ms);
 }
 
@@ -758,7 +760,8 @@ static void run_scenario(const struct scenario *sc)
 	r.sup.cfg.watchdog_ms = sc->watchdog_ms;
 	for (i = 0; i < STEPS_MAX && sc->steps[i].ev != EV_END; i++) {
 		const struct step *st = &sc->steps[i];
-		struct sup_event ev = { (enum sup_event_kind)st->ev, st->code, st->sig, st->err };
+		struct sup_event ev = { (enum sup_event_kind)st->ev, st->code, st->sig,
+					st->err ? spawn_failed_code(SPAWN_EXEC, st->err) : 0 };
 		enum sup_action a = sup_step(&r.sup, &ev, st->now_ms);
 
 		if (a != st->action || (st->state != ANY && (int)r.sup.state != st->state) ||
