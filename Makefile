@@ -7,7 +7,9 @@ CC := $(if $(shell command -v musl-gcc),musl-gcc,cc)
 endif
 WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
           -Wvla -Wcast-qual -Wnull-dereference
-CFLAGS ?= -Os -g
+# -Oz (gcc 12): -Os that also picks the shorter instruction where it is slower;
+# nothing here is hot. 992 bytes less than -Os at 805fda5.
+CFLAGS ?= -Oz -g
 # Hardening that fits a static binary: stack canaries, fortified libc calls
 # (glibc; musl ignores it), and with glibc read-only relocations. musl's static
 # start-up never mprotect()s the RELRO segment (it stays rw-p: see
