@@ -8,6 +8,7 @@
 #include "inherit.h"
 #include "log.h"
 #include "mem.h"
+#include "relayio.h"
 #include "sock.h"
 
 #include <errno.h>
@@ -277,6 +278,18 @@ static bool working_dir(char *buf, size_t len)
 		return false;
 	}
 	return true;
+}
+
+void setup_relay(struct tinyhold *t)
+{
+	int r;
+
+	/* With -n 1 the app writes to our stdout and stderr itself: nobody to cut its lines. */
+	if (t->instances <= 1)
+		return;
+	r = relayio_init(&t->relay, t->nslots, t->cfg.log_prefix, t->cfg.stop_timeout_ms);
+	if (r < 0)
+		die(EXIT_SETUP, -r, "cannot set up the output relay");
 }
 
 /* The app's start: where (cwd, through an fd), as whom, with which limits and
