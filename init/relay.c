@@ -213,11 +213,12 @@ size_t relay_stage(struct relay *r, enum relay_stream o, const char **p)
 		/* Round-robin: each stage starts one source further, so no flood of one
 		 * instance keeps another's lines waiting for long. */
 		for (k = 0; k < r->nsrc && out->owner == r->nsrc; k++) {
-			size_t i = (out->next + k) % r->nsrc;
+			size_t i = out->next + k < r->nsrc ? out->next + k : out->next + k - r->nsrc;
 			if (r->src[i].stream == o)
 				take(r, out, i);
 		}
-		out->next = (out->next + 1) % r->nsrc;
+		if (++out->next >= r->nsrc)
+			out->next = 0;
 	}
 	*p = out->buf + out->head;
 	return out->tail - out->head;
