@@ -2,7 +2,6 @@
  * O_NONBLOCK on fd 1 or 2 itself would change the app's and the shell's too:
  * it is one open file, shared. */
 #include "outfd.h"
-#include "fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +13,7 @@
 
 void outfd_open(struct outfd *o, int stdfd)
 {
-	char path[32];
+	char path[] = "/proc/self/fd/N";
 	struct stat st;
 	int fd, flags;
 
@@ -31,7 +30,7 @@ void outfd_open(struct outfd *o, int stdfd)
 	/* A new open file of the same pipe or terminal. O_NOCTTY: as a session
 	 * leader without a terminal we must not acquire this one. */
 	flags = fcntl(stdfd, F_GETFL);
-	fmt(path, sizeof path, "/proc/self/fd/%d", stdfd);
+	path[sizeof path - 2] = (char)('0' + stdfd);	/* 1 or 2 */
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
 			(flags >= 0 ? flags & O_APPEND : 0));
 	if (fd < 0) {

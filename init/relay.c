@@ -30,11 +30,8 @@ int relay_init(struct relay *r, size_t nslots, size_t bound, bool prefix)
 	r->src = mem_alloc(r->nsrc, sizeof *r->src);
 	bufs = mem_alloc(r->nsrc, bound + 1);
 	r->out[0].buf = mem_alloc(2, r->stage_cap);
-	if (r->src == NULL || bufs == NULL || r->out[0].buf == NULL) {
-		mem_free(bufs);
-		relay_free(r);
-		return -ENOMEM;
-	}
+	if (r->src == NULL || bufs == NULL || r->out[0].buf == NULL)
+		return -ENOMEM;	/* setup dies; the arena is not given back anyway */
 	r->out[1].buf = r->out[0].buf + r->stage_cap;
 	r->out[0].owner = r->out[1].owner = r->nsrc;
 	for (i = 0; i < r->nsrc; i++) {

@@ -53,8 +53,9 @@ struct relay {
 /* The bound for nslots slots: RELAY_BOUND_MAX, less when RELAY_MEM_MAX asks. */
 size_t relay_bound(size_t nslots);
 
-/* 0, or -ENOMEM. Sources 0 .. 2 nslots - 1 are the slots', source 2 nslots
- * tinyhold's own (stderr). */
+/* 0, or -ENOMEM (what was allocated stays: tinyhold's setup dies then).
+ * Sources 0 .. 2 nslots - 1 are the slots', source 2 nslots tinyhold's own
+ * (stderr). relay_free() is for the tests: tinyhold's relay lives until exit. */
 int relay_init(struct relay *r, size_t nslots, size_t bound, bool prefix);
 void relay_free(struct relay *r);
 
