@@ -62,6 +62,10 @@ int relayio_init(struct relayio *ri, size_t nslots, bool prefix, int64_t grace_m
 	return 0;
 }
 
+/* The prefix is the index the slot starts with: bytes its earlier process
+ * left unstaged get the new one's number. A restart keeps the number; only a
+ * slot that pool.c freed (its group drained) and gave to another instance's
+ * reload could still hold a few bytes of its last one. */
 const int *relayio_child_fds(struct relayio *ri, size_t slot, int index)
 {
 	if (!ri->on)
