@@ -16,6 +16,7 @@
 #include "relay.h"
 
 #define RELAYIO_FINISH_MIN_MS 250	/* the last flush's least time, even after a whole -t */
+#define RELAYIO_SLOT_FDS 4	/* each slot's stdout and stderr pipes, both ends, kept open */
 
 struct relayio {
 	bool on;		/* -n 2 and more */
