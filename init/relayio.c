@@ -11,6 +11,7 @@
  * outfd.c writes no more to an output once it said EPIPE. */
 #include "relayio.h"
 #include "deadline.h"
+#include "io.h"
 #include "log.h"
 #include "mem.h"
 
@@ -100,16 +101,10 @@ static ssize_t read_once(struct relayio *ri, size_t i)
 {
 	size_t len;
 	char *p = relay_room(&ri->lines, i, &len);
-	ssize_t n;
+	ssize_t n = len > 0 ? io_read(ri->rfds[i], p, len) : 0;
 
-	if (len == 0)
-		return 0;
-	do
-		n = read(ri->rfds[i], p, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	relay_got(&ri->lines, i, (size_t)n);
+	if (n > 0)
+		relay_got(&ri->lines, i, (size_t)n);
 	return n;
 }
 
