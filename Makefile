@@ -231,7 +231,7 @@ test-fresh:
 # as root (network and pid namespaces). Output: bench/results/ (raw), bench/results.md
 # and bench/crash-storm.svg (committed). The peers are built with our own size flags.
 BENCH_BINS = $(patsubst bench/%.c,bench/results/bin/%,$(wildcard bench/*.c))
-.PHONY: bench bench-run bench-instances bench-instances-run
+.PHONY: bench bench-run bench-instances bench-instances-run bench-relay
 bench:
 	bench/setup.sh
 	@$(MAKE) --no-print-directory bench-run
@@ -243,6 +243,11 @@ bench-instances:
 
 bench-instances-run: tinyhold $(BENCH_BINS)
 	bench/run.sh instances
+
+# Only the output relay of -n (issue 15): a minute, into bench/results/relay.md.
+# RELAY_BEFORE=path/to/tinyhold adds that build's broken-line count beside ours.
+bench-relay: tinyhold $(BENCH_BINS)
+	bench/run.sh relay
 
 bench-run: tinyhold bench/results/tinyhold.unstripped $(BENCH_BINS)
 	PEER_CC='$(CC)' PEER_CFLAGS='$(filter -O%,$(CFLAGS)) $(HARDEN) $(SMALL)' \

@@ -30,6 +30,9 @@ REAP_N=1000		# orphans per run
 REAP_REPS=5
 TW_K=200		# the restart-over-TIME_WAIT case: one crash on the 200th connection
 TW_REPS=3
+RELAY_LINES=250000	# per writer: 25 MB of 100-byte lines, 4 writers
+RELAY_ROUNDS=3		# direct and relay alternate
+RELAY_IDLE_SECS=5
 STEP_TIMEOUT=120	# no single step may take longer than this
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -589,6 +592,35 @@ instances() {
 	echo "secs=$((SECONDS - t0))" >>"$R/inst/meta.env"
 }
 
+# ---- 9. the output relay of -n (issue 15) ---------------------------------------------------
+# 4 logwriters as fast as they can into one pipe that cat reads: straight (as with -n 1:
+# the writers share the pipe) against through tinyhold -n 4's relay, alternating, with
+# 8 KiB writes (stdio's full buffering) and one line per write(). tinyhold's CPU is the
+# tree's (wait4) less the writers' own. Then the idle wake-ups with the relay on, and the
+# broken lines of 4 JSON loggers (RELAY_BEFORE=path: another build beside this one, e.g.
+# the one before the relay). Raw rows in bench/results/relay/relay.tsv, table in
+# bench/results/relay.md.
+relay() {
+	local r block f="$R/relay/relay.tsv" th
+	mkdir -p "$R/relay"
+	: >"$f"
+	for block in 8192 0; do
+		for r in $(seq "$RELAY_ROUNDS"); do
+			log "relay: $block-byte writes, round $r of $RELAY_ROUNDS"
+			timeout "$STEP_TIMEOUT" python3 bench/relaybench.py direct "$TH" "$B/logwriter" 4 \
+				"$RELAY_LINES" "$block" >>"$f"
+			timeout "$STEP_TIMEOUT" python3 bench/relaybench.py relay "$TH" "$B/logwriter" 4 \
+				"$RELAY_LINES" "$block" >>"$f"
+		done
+	done
+	log "relay: idle wake-ups, ${RELAY_IDLE_SECS}s"
+	python3 bench/relaybench.py idle "$TH" 4 "$RELAY_IDLE_SECS" >>"$f"
+	for th in ${RELAY_BEFORE:-} "$TH"; do
+		python3 bench/relaybench.py json "$th" 4 5000 tests/bin/lg_check.py >>"$f"
+	done
+	python3 bench/relaybench.py report "$f" "$R/relay.md" >/dev/null
+}
+
 main() {
 	local t0=$SECONDS
 	mkdir -p "$R"
@@ -602,6 +634,7 @@ main() {
 	reap
 	timewait
 	instances
+	relay
 	echo "bench_secs=$((SECONDS - t0))" >>"$R/meta.env"
 	python3 bench/report.py
 	log "done in $((SECONDS - t0))s: bench/results.md, bench/crash-storm.svg"
@@ -609,6 +642,11 @@ main() {
 
 case ${1:-} in
 tw-case) tw_case "$2" "$3" ;;
+relay)
+	# Only the relay part (make bench-relay): no namespaces needed, no root.
+	mkdir -p "$R"
+	relay
+	cat "$R/relay.md" ;;
 "" | instances)
 	if [ "$(id -u)" != 0 ]; then
 		echo "bench: needs root (network and pid namespaces)" >&2
@@ -629,5 +667,5 @@ tw-case) tw_case "$2" "$3" ;;
 	else
 		main
 	fi ;;
-*) echo "usage: bench/run.sh [instances]" >&2; exit 2 ;;
+*) echo "usage: bench/run.sh [instances|relay]" >&2; exit 2 ;;
 esac

@@ -50,11 +50,12 @@ int held_check(const struct held *h)
 	return fits(h, h->n, h->names_len);
 }
 
-size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots)
+size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots,
+			size_t slot_fds)
 {
 	unsigned long long limit = h->fd_limit, reserved, share;
 
-	reserved = LISTEN_FDS_START + HELD_OWN_FDS + h->n + (unsigned long long)slots * HELD_SLOT_FDS +
+	reserved = LISTEN_FDS_START + HELD_OWN_FDS + h->n + (unsigned long long)slots * slot_fds +
 		   (unsigned long long)instances * NOTIFY_FDS_MAX;
 	if (instances == 0 || limit <= reserved)
 		return 0;

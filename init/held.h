@@ -38,11 +38,13 @@ int held_check(const struct held *h);
 #define HELD_SLOT_FDS 4	/* each slot's own: notify socket, exec pipe (two while it forks), pidfd */
 
 /* How many fds one of instances instances may store (at most max): its share
- * of tinyhold's fd table once tinyhold's own fds, the held sockets, every
- * slot's own fds and one full datagram in flight per instance are set aside.
+ * of tinyhold's fd table once tinyhold's own fds, the held sockets, the
+ * slot_fds of each of the slots (HELD_SLOT_FDS, and the relay's pipes with
+ * -n 2 and more) and one full datagram in flight per instance are set aside.
  * With it, what one instance stores can never leave another without the fds
  * its next start needs. Pure. */
-size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots);
+size_t held_store_quota(const struct held *h, size_t max, size_t instances, size_t slots,
+			size_t slot_fds);
 
 /* Whether one more fd called name can be stored: the next start still fits. */
 bool held_store_fits(const struct held *h, const struct fdstore *st, const char *name);

@@ -7,6 +7,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "pgroup.h"
+#include "relayio.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -268,6 +269,7 @@ void inst_on_signal(struct tinyhold *t, const struct sig_info *si)
 		return;
 	}
 	if (sig_is_stop(si->signo)) {
+		relayio_stopping(&t->relay, deadline_now_ms());	/* the last flush's deadline */
 		step(t, &ev);
 		return;
 	}
@@ -377,6 +379,7 @@ static void start(struct tinyhold *t, int k)
 		.pass_fds = t->pass_fds,
 		.pass_names = t->pass_names,
 		.notify = t->cfg.notify,
+		.std_fds = relayio_child_fds(&t->relay, (size_t)k, ps->index),
 	};
 	/* A replacement gets the terminal only once it serves (promote). */
 	int r = slot_spawn(s, &st, ps->index, sup_restarts(&ps->sup), ps->role == POOL_SERVING,
@@ -509,6 +512,7 @@ static void exit_now(struct tinyhold *t, int code)
 			log_warn("leaving processes of group %d behind", (int)s->pgid);
 	}
 	log_debug("exiting with status %d", code);
+	relayio_finish(&t->relay);	/* what the instances wrote, and these lines, go out first */
 	exit(code);
 }
 

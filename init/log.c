@@ -4,65 +4,31 @@
  * terminal stopped with Ctrl-S, costs lines, never the loop. */
 #include "log.h"
 #include "fmt.h"
+#include "outfd.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 1024	/* longer lines are cut, never split */
-#define STDERR_REOPEN "/proc/self/fd/2"
 
 static enum log_level current_level = LOG_INFO;
 
-/* How a line reaches fd 2's file without blocking. O_NONBLOCK on fd 2 itself
- * would change the app's stderr too: it is one open file, shared. */
-enum out_mode {
-	OUT_PLAIN,	/* a regular file (cannot stall), or before log_init() */
-	OUT_OWN,	/* a pipe or a terminal, reopened: our own O_NONBLOCK open file */
-	OUT_SEND,	/* a socket (journald's stream): send(MSG_DONTWAIT) per call */
-	OUT_POLL,	/* a pipe or terminal we could not reopen (no /proc): poll first */
-};
-
 static struct {
-	enum out_mode mode;
-	int fd;
+	struct outfd o;		/* fd 2's file, without blocking: outfd.c */
 	unsigned long dropped;	/* lines lost since the last line that went out */
 	bool mid_line;		/* a line went out in part: end it before the next */
-	bool gone;		/* EPIPE: no reader will come back to this pipe or socket */
-} out = { OUT_PLAIN, STDERR_FILENO, 0, false, false };
+	bool (*divert)(const char *line, size_t len);	/* with -n: the relay's, see log.h */
+	void (*flush)(void);
+} out = { { OUTFD_PLAIN, STDERR_FILENO, false }, 0, false, NULL, NULL };
 
 void log_init(void)
 {
-	struct stat st;
-	int fd, flags;
-
-	if (fstat(STDERR_FILENO, &st) < 0)
-		return;
-	if (S_ISSOCK(st.st_mode)) {
-		out.mode = OUT_SEND;
-		return;
-	}
-	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
-		return;
-	/* A new open file of the same pipe or terminal. O_NOCTTY: as a session
-	 * leader without a terminal we must not acquire this one. */
-	flags = fcntl(STDERR_FILENO, F_GETFL);
-	fd = open(STDERR_REOPEN, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
-				 (flags >= 0 ? flags & O_APPEND : 0));
-	if (fd < 0) {
-		out.mode = OUT_POLL;	/* early PID 1 without /proc, or a FIFO with no reader */
-		return;
-	}
-	out.mode = OUT_OWN;
-	out.fd = fd;
+	outfd_open(&out.o, STDERR_FILENO);
 }
 
 void log_set_level(enum log_level level)
@@ -70,34 +36,25 @@ void log_set_level(enum log_level level)
 	current_level = level;
 }
 
+void log_divert(bool (*put)(const char *line, size_t len), void (*flush)(void))
+{
+	out.divert = put;
+	out.flush = flush;
+}
+
 /* How many bytes of s went out now, without waiting; -1 if none could. */
 static ssize_t emit_some(const char *s, size_t len)
 {
-	ssize_t n;
+	ssize_t n = outfd_write(&out.o, s, len);
 
-	if (out.mode == OUT_POLL) {
-		struct pollfd pfd = { .fd = out.fd, .events = POLLOUT };
-		/* Not airtight (another writer may fill it after the look), but the
-		 * best there is without /proc. */
-		if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLOUT))
-			return -1;
-	}
-	do {
-		if (out.mode == OUT_SEND)
-			n = send(out.fd, s, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		else
-			n = write(out.fd, s, len);
-	} while (n < 0 && errno == EINTR);
-	/* The reader is gone for good. Writing on would raise a SIGPIPE at us for
-	 * every line, and a line about that SIGPIPE would raise the next one. */
-	if (n < 0 && errno == EPIPE)
-		out.gone = true;
-	return n;
+	return n > 0 ? n : -1;
 }
 
 /* true if all of s went out. A part that went out leaves the line open. */
 static bool emit(const char *s, size_t len)
 {
+	if (out.divert != NULL)
+		return out.divert(s, len);	/* whole lines only: never mid_line */
 	while (len > 0) {
 		ssize_t n = emit_some(s, len);
 		if (n <= 0)
@@ -114,8 +71,8 @@ static bool emit(const char *s, size_t len)
  * once writing works again. */
 static void write_line(const char *line, size_t len)
 {
-	if (out.gone)
-		return;
+	if (out.o.gone)
+		return;	/* no SIGPIPE for every line, nor a line about it raising the next */
 	if (out.mid_line && !emit("\n", 1)) {
 		out.dropped++;
 		return;
@@ -260,6 +217,8 @@ void die(int code, int errnum, const char *format, ...)
 	va_start(ap, format);
 	log_vline(errnum, "", format, ap);
 	va_end(ap);
+	if (out.flush != NULL)
+		out.flush();	/* the relay's lines, this one too, before the end */
 	exit(code);
 }
 

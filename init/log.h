@@ -1,10 +1,11 @@
-/* log: the only writer to stderr. One event, one line, "tinyhold: ...".
+/* log: tinyhold's own lines on stderr. One event, one line, "tinyhold: ...".
  * Levels: -q keeps errors only, -v adds the chatty events. It never blocks:
  * a line that cannot be written now is dropped and counted. */
 #ifndef TINYHOLD_LOG_H
 #define TINYHOLD_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -14,6 +15,12 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
  * keeps the shared, blocking one). Without it, lines go to fd 2 as it is. */
 void log_init(void);
 void log_set_level(enum log_level level);
+
+/* One writer per output: with -n 2 and more the relay owns stderr, and from
+ * log_divert() on every line goes to put() (which says whether it took the
+ * line; one it did not is counted as dropped), and die() calls flush() before
+ * it exits. NULL, NULL: back to writing itself. */
+void log_divert(bool (*put)(const char *line, size_t len), void (*flush)(void));
 
 /* errnum 0 means "no reason to append"; otherwise ": strerror(errnum)" ends the line. */
 __attribute__((format(printf, 3, 4)))

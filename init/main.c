@@ -1,8 +1,10 @@
 /* main: argv -> config, then set up, then run the loop. The loop is the one
  * place tinyhold blocks. Each pass collects what happened (datagrams,
- * signals, exits), and each event is decided as it comes by pool.c, which
- * only decides; then instances.c acts on all of it at once. Nothing forks or
- * kills while a pass collects, and nothing calls back into the loop. */
+ * signals, exits, the instances' output with -n 2 and more), and each event
+ * is decided as it comes by pool.c, which only decides; then instances.c acts
+ * on all of it at once, and relayio.c writes out the whole lines. Nothing
+ * forks, kills or writes while a pass collects, and nothing calls back into
+ * the loop. */
 #include "closer.h"
 #include "deadline.h"
 #include "heard.h"
@@ -11,6 +13,7 @@
 #include "log.h"
 #include "mem.h"
 #include "opts.h"
+#include "relayio.h"
 #include "setup.h"
 #include "sig.h"
 #include "tinyhold.h"
@@ -34,11 +37,13 @@
 #define FAULT_PAUSE_MIN_MS 1	/* a loop call failed: wait before the next pass, */
 #define FAULT_PAUSE_MAX_MS 1000	/* doubling while it keeps failing: never a spin */
 
-/* What each entry of the poll set is: the signalfd, or one fd of slot k. */
-enum pfd_kind { PFD_SIGNALS, PFD_NOTIFY, PFD_EXEC, PFD_WATCH };
+/* What each entry of the poll set is: the signalfd, one fd of slot k, or
+ * one of the relay's (-n 2 and more): a source's pipe, or an output. */
+enum pfd_kind { PFD_SIGNALS, PFD_NOTIFY, PFD_EXEC, PFD_WATCH, PFD_RELAY_IN, PFD_RELAY_OUT };
 struct pfd_owner {
 	enum pfd_kind kind;
-	int slot;
+	int slot;	/* RELAY_IN: the relay's source (slot k's stdout 2k, stderr 2k+1);
+			 * RELAY_OUT: the output (enum relay_stream) */
 };
 
 /* ---- collecting ---------------------------------------------------------------- */
@@ -83,6 +88,7 @@ static void reap_all(struct tinyhold *t)
 			continue;
 		}
 		inst_on_exit(t, k, status);
+		relayio_exited(&t->relay, (size_t)k);	/* a line it left unended is ended */
 	}
 }
 
@@ -96,8 +102,8 @@ static void add_pfd(struct pollfd *pfd, struct pfd_owner *own, size_t *n, int fd
 }
 
 /* What poll() found: exec outcomes are read, a watched leftover's end marks
- * the groups for a look, signals are read. Returns whether a datagram waits
- * (they are read together, by heard_drain()). */
+ * the groups for a look, the relay's pipes are read once each. Returns
+ * whether a datagram waits (they are read together, by heard_drain()). */
 static bool on_ready_fds(struct tinyhold *t, const struct pollfd *pfd, const struct pfd_owner *own,
 			 size_t n)
 {
@@ -120,6 +126,11 @@ static bool on_ready_fds(struct tinyhold *t, const struct pollfd *pfd, const str
 		case PFD_NOTIFY:
 			notify = true;
 			break;
+		case PFD_RELAY_IN:
+			relayio_read(&t->relay, (size_t)own[j].slot);
+			break;
+		case PFD_RELAY_OUT:
+			break;	/* room again: written when the pass acts */
 		}
 	}
 	return notify;
@@ -147,11 +158,20 @@ static void pause_after_fault(struct tinyhold *t, int64_t *pause_ms)
 
 /* ---- the loop ----------------------------------------------------------------- */
 
+/* What the pass decided, then what it logged and relayed goes out, as far as
+ * the outputs take it now. */
+static void act(struct tinyhold *t)
+{
+	inst_act(t);
+	closer_flush(deadline_now_ms());	/* what this pass was handed to close */
+	relayio_write(&t->relay);
+}
+
 /* From here on tinyhold exits only on purpose: the container dies with it. */
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
 {
-	size_t cap = 1 + PFD_PER_SLOT * t->nslots;
+	size_t cap = 1 + PFD_PER_SLOT * t->nslots + relayio_npfd(&t->relay);
 	struct pollfd *pfd = mem_alloc(cap, sizeof *pfd);
 	struct pfd_owner *own = mem_alloc(cap, sizeof *own);
 	int64_t pause_ms = 0;
@@ -161,7 +181,7 @@ static void loop(struct tinyhold *t)
 	mem_seal();	/* the last allocation: the loop below never allocates */
 	for (;;) {
 		size_t n = 0, k;
-		int r;
+		int r, o;
 
 		pause_after_fault(t, &pause_ms);
 		add_pfd(pfd, own, &n, t->sigfd, POLLIN, PFD_SIGNALS, -1);
@@ -172,6 +192,11 @@ static void loop(struct tinyhold *t)
 			add_pfd(pfd, own, &n, s->errfd, POLLIN, PFD_EXEC, (int)k);
 			add_pfd(pfd, own, &n, s->watchfd, POLLIN, PFD_WATCH, (int)k);
 		}
+		for (k = 0; k < relayio_npipes(&t->relay); k++)
+			add_pfd(pfd, own, &n, relayio_pipe_fd(&t->relay, k), POLLIN, PFD_RELAY_IN, (int)k);
+		for (o = RELAY_STDOUT; o <= RELAY_STDERR; o++)
+			add_pfd(pfd, own, &n, relayio_out_fd(&t->relay, (enum relay_stream)o), POLLOUT,
+				PFD_RELAY_OUT, o);
 		/* No deadline, no timeout: nothing here wakes up just to look. */
 		r = poll(pfd, n, deadline_left_ms(inst_next_due_ms(t), deadline_now_ms()));
 		if (r < 0 && errno != EINTR) {
@@ -187,9 +212,7 @@ static void loop(struct tinyhold *t)
 			drain_signals(t);
 		if (t->pass.sigchld)
 			reap_all(t);
-		/* Act. */
-		inst_act(t);
-		closer_flush(deadline_now_ms());	/* what this pass was handed to close */
+		act(t);
 	}
 }
 
@@ -231,8 +254,9 @@ int main(int argc, char **argv)
 		log_msg(LOG_WARN, errno, "cannot become a subreaper; orphans go to the real init");
 
 	setup_instances(&t);
+	setup_relay(&t);
 	setup_spawn(&t);
 	setup_pool(&t);	/* the instances are due to start: the loop's first pass does it */
-	inst_act(&t);
+	act(&t);
 	loop(&t);
 }

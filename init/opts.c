@@ -54,6 +54,7 @@ const char opts_usage[] =
 	"Output:\n"
 	"  -q, --quiet                errors only\n"
 	"  -v, --verbose              also forwarded signals and reaped orphans\n"
+	"      --log-prefix           with -n 2 and more: \"[I] \" before each line of instance I\n"
 	"  -h, --help                 this text\n"
 	"  -V, --version              the version\n"
 	"\n"
@@ -66,7 +67,7 @@ enum opt_id {
 	OPT_LISTEN, OPT_BACKLOG, OPT_RESTART, OPT_BACKOFF_MAX, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_STOP_TIMEOUT, OPT_REMAP_EXIT, OPT_PROCESS_GROUP,
 	OPT_USER, OPT_QUIET, OPT_VERBOSE, OPT_NOTIFY, OPT_WATCHDOG, OPT_FDSTORE_MAX,
-	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_INSTANCES, OPT_HELP, OPT_VERSION,
+	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_INSTANCES, OPT_LOG_PREFIX, OPT_HELP, OPT_VERSION,
 };
 
 struct opt {
@@ -96,6 +97,7 @@ static const struct opt opt_table[] = {
 	{ OPT_RELOAD_SIGNAL, 0, "reload-signal", "TINYHOLD_RELOAD_SIGNAL", true },
 	{ OPT_READY_TIMEOUT, 0, "ready-timeout", "TINYHOLD_READY_TIMEOUT", true },
 	{ OPT_INSTANCES, 'n', "instances", "TINYHOLD_INSTANCES", true },
+	{ OPT_LOG_PREFIX, 0, "log-prefix", "TINYHOLD_LOG_PREFIX", false },
 	{ OPT_HELP, 'h', "help", NULL, false },
 	{ OPT_VERSION, 'V', "version", NULL, false },
 };
@@ -324,6 +326,7 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 		cfg->user = value;
 		return 0;
 	case OPT_NOTIFY:
+	case OPT_LOG_PREFIX:
 	case OPT_PROCESS_GROUP:
 	case OPT_QUIET:
 	case OPT_VERBOSE:
@@ -334,6 +337,8 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 			cfg->process_group = b;
 		else if (opt->id == OPT_NOTIFY)
 			cfg->notify = b;
+		else if (opt->id == OPT_LOG_PREFIX)
+			cfg->log_prefix = b;
 		else if (b)
 			cfg->verbosity = opt->id == OPT_QUIET ? -1 : 1;
 		return 0;

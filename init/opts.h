@@ -41,6 +41,7 @@ struct config {
 	int reload_signal;		/* 0: none; else that signal starts a zero-downtime reload */
 	int64_t ready_timeout_ms;	/* how long a reload waits for READY=1 */
 	int instances;			/* -n: 1..OPTS_INSTANCES_MAX, or 0 for auto (cpus.c) */
+	bool log_prefix;		/* --log-prefix: the relay (-n 2+) says whose each line is */
 	char **argv;			/* the command: points into the argv given */
 	char error[OPTS_ERROR_MAX];	/* one line, without "tinyhold: " */
 };

@@ -8,6 +8,7 @@
 #include "inherit.h"
 #include "log.h"
 #include "mem.h"
+#include "relayio.h"
 #include "sock.h"
 
 #include <errno.h>
@@ -196,6 +197,12 @@ static void fmt_cpus(char *buf, size_t len, long milli)
 		fmt(buf, len, "%ld.%03ld", milli / 1000, milli % 1000);
 }
 
+/* With -n 1 the app writes to our stdout and stderr itself: nobody to cut its lines. */
+static bool relay_on(const struct tinyhold *t)
+{
+	return t->instances > 1;
+}
+
 /* -n: how many instances, and for auto the reason, at the default verbosity;
  * then a slot for each, room for a reload, and a fd store for each. */
 void setup_instances(struct tinyhold *t)
@@ -231,7 +238,7 @@ void setup_instances(struct tinyhold *t)
 	/* Each instance stores within its share of our fd table, and has closers
 	 * of its own: what one does with its fds never stops another. */
 	quota = held_store_quota(&t->held, (size_t)t->cfg.fdstore_max, (size_t)t->instances,
-				 t->nslots);
+				 t->nslots, HELD_SLOT_FDS + (relay_on(t) ? RELAYIO_SLOT_FDS : 0));
 	if (t->cfg.fdstore_max > 0 && quota < (size_t)t->cfg.fdstore_max)
 		log_info("fd store: %zu fds per instance fit into the fd limit of %llu", quota,
 			 (unsigned long long)t->fd_limit);
@@ -277,6 +284,17 @@ static bool working_dir(char *buf, size_t len)
 		return false;
 	}
 	return true;
+}
+
+void setup_relay(struct tinyhold *t)
+{
+	int r;
+
+	if (!relay_on(t))
+		return;
+	r = relayio_init(&t->relay, t->nslots, t->cfg.log_prefix, t->cfg.stop_timeout_ms);
+	if (r < 0)
+		die(EXIT_SETUP, -r, "cannot set up the output relay");
 }
 
 /* The app's start: where (cwd, through an fd), as whom, with which limits and

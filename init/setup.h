@@ -20,5 +20,8 @@ void setup_spawn(struct tinyhold *t);
 void setup_pool(struct tinyhold *t);
 /* -n: the instances (cpus.c for auto, said in the log), their slots and fd stores. */
 void setup_instances(struct tinyhold *t);
+/* With -n 2 and more, the relay of their output (relayio.c), which owns
+ * stdout and stderr from then on: log lines go through it. */
+void setup_relay(struct tinyhold *t);
 
 #endif

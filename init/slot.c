@@ -54,7 +54,7 @@ int slot_spawn(struct slot *s, const struct slot_start *st, int index, unsigned 
 	n = held_pass(st->held, st->store, st->pass_fds, st->pass_names);
 	pid = spawn_start(st->spawn, st->pass_fds, n, st->pass_names,
 			  s->notifyfd >= 0 ? s->notify_addr : NULL, index, restarts, take_tty,
-			  &s->errfd);
+			  st->std_fds, &s->errfd);
 	if (pid < 0) {
 		s->errfd = -1;
 		return (int)pid;

@@ -42,6 +42,7 @@ struct slot_start {
 	int *pass_fds;		/* room for held + store */
 	char *pass_names;	/* room for HELD_NAMES_MAX + 1 */
 	bool notify;		/* a notify socket of its own */
+	const int *std_fds;	/* its stdout and stderr (the relay's pipes), or NULL: tinyhold's */
 };
 
 /* Empty, owning nothing. */

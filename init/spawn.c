@@ -291,6 +291,10 @@ static void child(struct spawn_ctx *c, int errfd)
 		child_fail(errfd, SPAWN_CHDIR, errno);
 	if (fstat(c->set.cwd_fd, &st) == 0 && st.st_nlink == 0)
 		child_fail(errfd, SPAWN_CHDIR, ENOENT);
+	/* The relay's pipes (-n 2 and more), before place_fds() closes them. */
+	if (c->std_fds != NULL &&
+	    (dup2(c->std_fds[0], STDOUT_FILENO) < 0 || dup2(c->std_fds[1], STDERR_FILENO) < 0))
+		child_fail(errfd, SPAWN_FDS, errno);
 	memcpy(c->moved, c->fds, c->nfds * sizeof *c->moved);
 	c->moved[c->nfds] = errfd;
 	r = place_fds(c);
@@ -320,7 +324,7 @@ static void child(struct spawn_ctx *c, int errfd)
 
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
 		  const char *notify_addr, int instance, unsigned long restarts, bool take_tty,
-		  int *errfd)
+		  const int *std_fds, int *errfd)
 {
 	int pipefd[2];
 	pid_t pid;
@@ -329,6 +333,7 @@ pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *
 		return -EINVAL;
 	c->fds = fds;
 	c->nfds = nfds;
+	c->std_fds = std_fds;
 	c->tty_now = take_tty && c->set.give_tty && !c->set.new_session;
 	build_env(c, nfds, names, notify_addr, instance, restarts);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)

@@ -49,6 +49,7 @@ struct spawn_ctx {
 	int *moved;		/* scratch: this start's fds and the error pipe, being placed */
 	int *sorted;		/* scratch: the same, sorted, to close everything else */
 	const int *fds;		/* this start's fds, for the child */
+	const int *std_fds;	/* this start's stdout and stderr (the relay's pipes), or NULL */
 	size_t nfds;
 	bool tty_now;		/* this start takes the terminal's foreground */
 	pid_t parent;
@@ -82,10 +83,11 @@ void spawn_free(struct spawn_ctx *c);
  * set.notify); with take_tty (and give_tty set), it gets the
  * terminal's foreground (a reload's new instance waits for it). Returns its pid and the read end of its
  * exec-error pipe (*errfd: EOF once exec worked, a struct spawn_error if it
- * failed), or -errno if fork failed. */
+ * failed), or -errno if fork failed. std_fds: NULL, or the fds the app gets
+ * as its stdout and stderr. */
 pid_t spawn_start(struct spawn_ctx *c, const int *fds, size_t nfds, const char *names,
 		  const char *notify_addr, int instance, unsigned long restarts, bool take_tty,
-		  int *errfd);
+		  const int *std_fds, int *errfd);
 
 /* Reads the exec outcome: 1 and *out on failure, 0 on success, -EAGAIN if
  * exec has not happened yet. */

@@ -1,7 +1,7 @@
 /* tinyhold: the state the loop owns, shared by the modules that act on it:
  * setup.c fills it, pool.c decides for the instances, instances.c carries
- * that out on the slots, heard.c reads their notify sockets, main.c runs the
- * loop. Nothing here acts. */
+ * that out on the slots, heard.c reads their notify sockets, relayio.c passes
+ * on their output (-n 2 and more), main.c runs the loop. Nothing here acts. */
 #ifndef TINYHOLD_TINYHOLD_H
 #define TINYHOLD_TINYHOLD_H
 
@@ -17,6 +17,7 @@
 #include "opts.h"
 #include "pool.h"
 #include "privs.h"
+#include "relayio.h"
 #include "sig.h"
 #include "slot.h"
 #include "spawn.h"
@@ -40,6 +41,7 @@ struct tinyhold {
 	struct privs privs;
 	struct spawn_ctx spawn;
 	struct pool pool;	/* the decisions: one pool_slot per slot */
+	struct relayio relay;	/* -n 2 and more: the instances' output, whole lines (issue 15) */
 	struct slot *slots;	/* the processes and fds: nslots, parallel to pool.slots */
 	size_t nslots;		/* instances + POOL_SLOTS_EXTRA */
 	int instances;		/* -n: how many serve at once */

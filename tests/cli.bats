@@ -74,7 +74,8 @@ time.sleep(30)
 	[ -z "$stderr" ]
 	local opt
 	for opt in --listen --backlog --restart --backoff-max --max-restarts --restart-window \
-		--stop-timeout --remap-exit --process-group --user --quiet --verbose --help --version; do
+		--stop-timeout --remap-exit --process-group --user --quiet --verbose --help --version \
+		--instances --log-prefix; do
 		[[ "$output" == *"$opt"* ]] || { echo "--help does not mention $opt"; return 1; }
 	done
 	[[ "$output" == *TINYHOLD_LISTEN* ]]

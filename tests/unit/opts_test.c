@@ -79,7 +79,7 @@ static void dump(const struct config *cfg, char *buf, size_t len)
 	append(buf, len, " notify=%d watchdog=%lld fdstore_max=%ld reload_signal=%d ready_timeout=%lld",
 	       cfg->notify, (long long)cfg->watchdog_ms, cfg->fdstore_max, cfg->reload_signal,
 	       (long long)cfg->ready_timeout_ms);
-	append(buf, len, " instances=%d", cfg->instances);
+	append(buf, len, " instances=%d log_prefix=%d", cfg->instances, cfg->log_prefix);
 	append(buf, len, " remap=");
 	for (code = 0; code < REMAP_MAX; code++)
 		if (cfg->remap[code]) {
@@ -336,6 +336,13 @@ int main(void)
 		{ "-n 4", { TH, "-n", "4", "./app" }, { NULL }, RUN, "instances=4" },
 		{ "--instances=auto", { TH, "--instances=auto", "./app" }, { NULL }, RUN, "instances=0" },
 		{ "-n1024", { TH, "-n1024", "./app" }, { NULL }, RUN, "instances=1024" },
+		/* Issue 15: the relay's prefix, off by default. */
+		{ "no --log-prefix", { TH, "-n", "2", "./app" }, { NULL }, RUN, "log_prefix=0" },
+		{ "--log-prefix", { TH, "--log-prefix", "./app" }, { NULL }, RUN, "log_prefix=1" },
+		{ "TINYHOLD_LOG_PREFIX=1", { TH, "./app" }, { "TINYHOLD_LOG_PREFIX=1", NULL }, RUN,
+		  "log_prefix=1" },
+		{ "TINYHOLD_LOG_PREFIX=no", { TH, "./app" }, { "TINYHOLD_LOG_PREFIX=no", NULL }, RUN,
+		  "log_prefix=0" },
 		{ "TINYHOLD_INSTANCES=3", { TH, "./app" }, { "TINYHOLD_INSTANCES=3", NULL }, RUN,
 		  "instances=3" },
 		{ "-n wins over TINYHOLD_INSTANCES", { TH, "-n", "2", "./app" },
