@@ -162,8 +162,10 @@ stuck_closers_harm_no_other() {
 	local closers
 	echo 600 >linger
 	touch ping
-	start_tinyhold -n 2 --watchdog 3 --fdstore-max 1 -- "$APP"
-	wait_line '^up instance 1 ' "$TH_OUT"
+	start_tinyhold -n 2 --watchdog 5 --fdstore-max 1 -- "$APP"
+	wait_line '^up instance 0 ' "$TH_OUT" 20
+	wait_line '^up instance 1 ' "$TH_OUT" 20
+	touch go
 	# Instance 0 stores and removes 24 lingering sockets, 50 ms apart: every one of
 	# its closers sticks on one (a closer for each pass that removed one); then 600
 	# fds more than its store of 1 takes fill its queue of fds to close: its own
@@ -171,10 +173,10 @@ stuck_closers_harm_no_other() {
 	wait_until 10 closers 16
 	closers=$(ps -o comm= --ppid "$(th_pid)" | grep -cx tinyhold)
 	echo "# closers stuck: $closers"
-	wait_line '^tinyhold: instance 0 \(pid [0-9]+\) failed its watchdog'
-	# Instance 1's WATCHDOG=1 is still read: for 4 s, more than its watchdog, it
+	wait_line '^tinyhold: instance 0 \(pid [0-9]+\) failed its watchdog' "$TH_LOG" 20
+	# Instance 1's WATCHDOG=1 is still read: for 6 s, more than its watchdog, it
 	# does not fail it.
-	sleep 4
+	sleep 6
 	run -1 grep -E 'instance 1 \(pid [0-9]+\) failed its watchdog' "$TH_LOG"
 	kill -TERM "$(th_pid)"
 	wait_exit 3

@@ -5,7 +5,8 @@ working directory, so a test can change it between starts:
   noready   do not say READY=1
   crash1    instance 1 exits 1 at once
   store N   store N memfds (FDSTORE=1), as many as tinyhold takes
-  linger N  instance 0 stores and removes 24 lingering TCP sockets, one a
+  linger N  once it is up and ./go exists,
+            instance 0 stores and removes 24 lingering TCP sockets, one a
             pass: the close of each removal blocks its closer until instance 0,
             which holds their peers, dies; then it stores N memfds, which with
             --fdstore-max 1 wait in its queue of fds to close
@@ -70,8 +71,13 @@ def send(text, fds=()):
     anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
     sock.sendmsg([text], anc, 0, addr)
 
+if addr and not os.path.exists("noready"):
+    sock.sendto(b"READY=1", addr)
+say("up instance %s pid %d pgid %d" % (inst, os.getpid(), os.getpgid(0)))
 peers = []
-if os.path.exists("linger") and inst == "0":
+def linger():
+    while not os.path.exists("go"):
+        time.sleep(0.05)
     # Each socket is stored, then removed: tinyhold holds it from the store on, so
     # our close() is never the last, and the close of its removal always is.
     for i in range(24):
@@ -88,8 +94,7 @@ if os.path.exists("linger") and inst == "0":
         for fd in fds:
             os.close(fd)
         n -= len(fds)
-if addr and not os.path.exists("noready"):
-    sock.sendto(b"READY=1", addr)
-say("up instance %s pid %d pgid %d" % (inst, os.getpid(), os.getpgid(0)))
+if os.path.exists("linger") and inst == "0":
+    linger()
 while True:
     time.sleep(1)
