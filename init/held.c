@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int held_init(struct held *h, size_t cap, int backlog, rlim_t fd_limit)
 {
@@ -91,6 +92,30 @@ void held_reset(const struct held *h, bool others_run)
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && !on)
 			(void)listen(fd, h->backlog);
 	}
+}
+
+size_t held_release(struct held *h)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n; i++) {
+		int fd = h->fds[i], type = 0, on = 0;
+		socklen_t len = sizeof type;
+
+		if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+			continue;
+		len = sizeof on;
+		/* A listener's or a datagram socket's close() never waits; a connected
+		 * stream's could linger (an inherited one that held_reset() could not
+		 * make listen): that one stays open until tinyhold exits. */
+		if (type == SOCK_STREAM &&
+		    (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on))
+			continue;
+		(void)close(fd);	/* EINTR or not, the fd is gone (Linux) */
+		h->fds[i] = -1;
+		n++;
+	}
+	return n;
 }
 
 static size_t append(char *names, size_t used, size_t count, const char *name)

@@ -56,6 +56,12 @@ bool held_store_fits(const struct held *h, const struct fdstore *st, const char 
  * open file, and an event loop would block in accept() without O_NONBLOCK. */
 void held_reset(const struct held *h, bool others_run);
 
+/* The final stop: closes tinyhold's copies of the held listeners and datagram
+ * sockets (each fd becomes -1), so that they live exactly as long as the app
+ * keeps them. Never before a stop for good: no start may follow. Returns how
+ * many were closed. */
+size_t held_release(struct held *h);
+
 /* The fds of one start (held, then stored) into fds (room for h->n + st->n)
  * and their names, ':'-separated, into names (room for HELD_NAMES_MAX + 1).
  * Returns how many. */

@@ -125,17 +125,30 @@ static void log_pool_note(struct tinyhold *t, const struct pool_note *n)
 {
 	int about = n->other >= 0 ? n->other : n->slot;	/* the instance a line is led by */
 	const char *name;
-	char d[32], buf[24];
+	char d[32], buf[24], buf2[24], with[32];
 
 	switch (n->kind) {
 	case POOL_NOTE_STOPPING:
 		name = sig_name(n->signo, buf, sizeof buf);
+		/* With --stop-signal, what the app gets: " with SIGQUIT". */
+		with[0] = '\0';
+		if (n->sent != n->signo && n->arg > 0)
+			fmt(with, sizeof with, " with %s", sig_name(n->sent, buf2, sizeof buf2));
 		if (t->instances == 1 && n->arg == 1)
-			log_info("got %s; stopping pid %d", name, pid_of(t, n->slot));
+			log_info("got %s; stopping pid %d%s", name, pid_of(t, n->slot), with);
 		else if (n->arg > 0)
-			log_info("got %s; stopping %d instance%s", name, n->arg, n->arg == 1 ? "" : "s");
+			log_info("got %s; stopping %d instance%s%s", name, n->arg, n->arg == 1 ? "" : "s",
+				 with);
 		else
 			log_info("got %s; stopping", name);
+		break;
+	case POOL_NOTE_DRAINING:
+		log_duration(d, sizeof d, t->cfg.drain_ms);
+		log_info("got %s; draining for %s: not ready, still serving (SIGTERM again or SIGINT "
+			 "stops now)", sig_name(n->signo, buf, sizeof buf), d);
+		break;
+	case POOL_NOTE_DRAIN_OVER:
+		log_info("drain over; stopping");
 		break;
 	case POOL_NOTE_RELOAD_BUSY:
 		log_info("reload ignored: a reload is under way");
@@ -541,6 +554,12 @@ void inst_act(struct tinyhold *t)
 		}
 		if (!any)
 			break;
+	}
+	/* After the stop signals: the app is told first, then its sockets are its own. */
+	if (t->pool.release_held) {
+		t->pool.release_held = false;
+		log_debug("stopping for good: released %zu held socket(s) to the app",
+			  held_release(&t->held));
 	}
 	if (t->pool.exit_due)
 		exit_now(t, t->pool.exit_code);

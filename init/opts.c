@@ -40,6 +40,8 @@ const char opts_usage[] =
 	"      --max-restarts N       give up after N restarts within the window (default: never)\n"
 	"      --restart-window SECS  the window of --max-restarts (default 60)\n"
 	"  -t, --stop-timeout SECS    SIGKILL the app this long after a stop signal (default 10)\n"
+	"      --stop-signal SIG      what the app gets when tinyhold stops it (default TERM)\n"
+	"      --drain SECS           on SIGTERM, serve on (not ready) SECS before stopping\n"
 	"  -e, --remap-exit CODE      exit 0 when the app's status is CODE; repeatable\n"
 	"  -g, --process-group        forward signals to the app's whole process group\n"
 	"  -u, --user USER[:GROUP]    run the app as USER (names or ids); needs root\n"
@@ -67,7 +69,8 @@ enum opt_id {
 	OPT_LISTEN, OPT_BACKLOG, OPT_RESTART, OPT_BACKOFF_MAX, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_STOP_TIMEOUT, OPT_REMAP_EXIT, OPT_PROCESS_GROUP,
 	OPT_USER, OPT_QUIET, OPT_VERBOSE, OPT_NOTIFY, OPT_WATCHDOG, OPT_FDSTORE_MAX,
-	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_INSTANCES, OPT_LOG_PREFIX, OPT_HELP, OPT_VERSION,
+	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_INSTANCES, OPT_LOG_PREFIX, OPT_STOP_SIGNAL,
+	OPT_DRAIN, OPT_HELP, OPT_VERSION,
 };
 
 struct opt {
@@ -98,6 +101,8 @@ static const struct opt opt_table[] = {
 	{ OPT_READY_TIMEOUT, 0, "ready-timeout", "TINYHOLD_READY_TIMEOUT", true },
 	{ OPT_INSTANCES, 'n', "instances", "TINYHOLD_INSTANCES", true },
 	{ OPT_LOG_PREFIX, 0, "log-prefix", "TINYHOLD_LOG_PREFIX", false },
+	{ OPT_STOP_SIGNAL, 0, "stop-signal", "TINYHOLD_STOP_SIGNAL", true },
+	{ OPT_DRAIN, 0, "drain", "TINYHOLD_DRAIN", true },
 	{ OPT_HELP, 'h', "help", NULL, false },
 	{ OPT_VERSION, 'V', "version", NULL, false },
 };
@@ -268,6 +273,7 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 	case OPT_RESTART_WINDOW:
 	case OPT_STOP_TIMEOUT:
 	case OPT_WATCHDOG:
+	case OPT_DRAIN:
 	case OPT_READY_TIMEOUT: {
 		int64_t ms;
 		if (parse_duration_ms(value, &ms) < 0)
@@ -276,6 +282,8 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 			cfg->backoff_max_ms = ms;
 		else if (opt->id == OPT_WATCHDOG)
 			cfg->watchdog_ms = ms;	/* 0 turns it off */
+		else if (opt->id == OPT_DRAIN)
+			cfg->drain_ms = ms;	/* 0 turns it off */
 		else if (opt->id == OPT_READY_TIMEOUT && ms == 0)
 			return fail(cfg, "bad %s '%s': must be longer than 0", o->label, value);
 		else if (opt->id == OPT_READY_TIMEOUT)
@@ -308,6 +316,14 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 			return fail(cfg, "bad %s '%s': not a signal tinyhold can use for reloads",
 				    o->label, value);
 		cfg->reload_signal = sig;
+		return 0;
+	}
+	case OPT_STOP_SIGNAL: {
+		int sig = sig_parse(value);
+		if (!sig_can_stop(sig))
+			return fail(cfg, "bad %s '%s': not a signal that ends a process", o->label,
+				    value);
+		cfg->stop_signal = sig;
 		return 0;
 	}
 	case OPT_INSTANCES:
@@ -403,6 +419,7 @@ static void config_defaults(struct config *cfg)
 	cfg->restart_window_ms = DEFAULT_RESTART_WINDOW_MS;
 	cfg->stop_timeout_ms = DEFAULT_STOP_TIMEOUT_MS;
 	cfg->ready_timeout_ms = DEFAULT_READY_TIMEOUT_MS;
+	cfg->stop_signal = SIGTERM;
 	cfg->instances = 1;
 }
 

@@ -40,6 +40,8 @@ struct config {
 	long fdstore_max;		/* 0: no fd store */
 	int reload_signal;		/* 0: none; else that signal starts a zero-downtime reload */
 	int64_t ready_timeout_ms;	/* how long a reload waits for READY=1 */
+	int stop_signal;		/* what the app gets when tinyhold stops it (--stop-signal) */
+	int64_t drain_ms;		/* --drain: serve on this long after SIGTERM; 0: none */
 	int instances;			/* -n: 1..OPTS_INSTANCES_MAX, or 0 for auto (cpus.c) */
 	bool log_prefix;		/* --log-prefix: the relay (-n 2+) says whose each line is */
 	char **argv;			/* the command: points into the argv given */

@@ -25,7 +25,7 @@ void pool_init(struct pool *p, const struct pool_config *cfg, struct pool_slot *
 	p->window.recent = window_ring;
 	p->codes = codes;
 	p->rolling = p->replacing = p->gave_up = -1;
-	p->ready_due_ms = -1;
+	p->ready_due_ms = p->drain_due_ms = -1;
 	for (k = 0; k < cfg->nslots; k++) {
 		struct pool_slot *s = &slots[k];
 		memset(s, 0, sizeof *s);
@@ -42,7 +42,7 @@ void pool_init(struct pool *p, const struct pool_config *cfg, struct pool_slot *
 static void note(struct pool *p, enum pool_note_kind kind, int slot, int other, int arg)
 {
 	if (p->nnotes < POOL_NOTES_MAX)
-		p->notes[p->nnotes++] = (struct pool_note){ kind, slot, other, arg, 0 };
+		p->notes[p->nnotes++] = (struct pool_note){ kind, slot, other, arg, 0, 0 };
 }
 
 static size_t count_role(const struct pool *p, enum pool_role role)
@@ -135,6 +135,13 @@ static void stop_slot(struct pool *p, int k, enum sup_event_kind kind, int signo
 	step_sup(p, k, kind, now);
 }
 
+int pool_stop_signal(const struct pool *p, int signo)
+{
+	return signo == 0 || signo == SIGTERM ? p->cfg.stop_signal : signo;
+}
+
+/* k is stopped with signo (0: it has ended) and never restarted: its end
+ * frees the slot. */
 static void retire(struct pool *p, int k, int signo, int64_t now)
 {
 	p->slots[k].role = POOL_RETIRING;
@@ -208,22 +215,30 @@ static void roll(struct pool *p)
 	}
 }
 
-/* A stop for good: the reload ends, every instance gets signo. */
+/* A stop for good, on signo (0: tinyhold's own, a give-up): the drain and
+ * the reload end, every instance gets its stop signal, and the held sockets
+ * are let go: from now on they live as long as the app keeps them, so that
+ * an app that closes its listener makes new connects refused at once, as
+ * without tinyhold, instead of queued where nobody will accept them. */
 static void stop_all(struct pool *p, int signo, int64_t now)
 {
 	size_t k;
 
+	if (!p->stopping)
+		p->release_held = true;
 	p->stopping = true;
+	p->draining = false;
+	p->drain_due_ms = -1;
 	p->rolling = -1;
 	if (p->replacing >= 0) {
 		int n = p->replacing;
 		p->replacing = -1;
 		p->ready_due_ms = -1;
-		retire(p, n, signo, now);
+		retire(p, n, pool_stop_signal(p, signo), now);
 	}
 	for (k = 0; k < p->cfg.nslots; k++)
 		if (p->slots[k].role == POOL_SERVING && sup_state(&p->slots[k].sup) != SUP_DONE)
-			stop_slot(p, (int)k, SUP_EV_STOP, signo, now);
+			stop_slot(p, (int)k, SUP_EV_STOP, pool_stop_signal(p, signo), now);
 }
 
 /* Done when every instance is, and nothing of a reload is left; the status
@@ -315,20 +330,26 @@ static void on_ready(struct pool *p, int k, int64_t now)
 		note(p, POOL_NOTE_REPLACED, k, old, 0);
 		promote(p, k, old, now);
 		step_sup(p, k, SUP_EV_READY, now);
-		retire(p, old, SIGTERM, now);
+		retire(p, old, pool_stop_signal(p, 0), now);
 		roll(p);
 	}
 }
+
+static void on_stop(struct pool *p, int signo, int64_t now);
 
 static void on_timer(struct pool *p, int64_t now)
 {
 	size_t k;
 
+	if (p->draining && deadline_passed(p->drain_due_ms, now)) {
+		note(p, POOL_NOTE_DRAIN_OVER, -1, -1, 0);
+		on_stop(p, SIGTERM, now);
+	}
 	if (deadline_passed(p->ready_due_ms, now) && p->replacing >= 0) {
 		int n = p->replacing;
 		note(p, POOL_NOTE_NOT_READY, n, pool_serving(p, p->slots[n].index), 0);
 		p->replacing = -1;
-		retire(p, n, SIGTERM, now);
+		retire(p, n, pool_stop_signal(p, 0), now);
 		reload_failed(p);
 	}
 	for (k = 0; k < p->cfg.nslots; k++) {
@@ -349,6 +370,16 @@ static void on_stop(struct pool *p, int signo, int64_t now)
 	size_t k;
 	int running = 0, one = -1;
 
+	/* The engine's SIGTERM with --drain: not ready from now on (the endpoints
+	 * go), still serving (and restarting) while traffic still comes. Another
+	 * SIGTERM, or SIGINT or SIGQUIT, ends the drain at once. */
+	if (signo == SIGTERM && p->cfg.drain_ms > 0 && !p->draining && !p->stopping) {
+		p->draining = true;
+		p->drain_due_ms = now + p->cfg.drain_ms;
+		note(p, POOL_NOTE_DRAINING, -1, -1, 0);
+		p->notes[p->nnotes - 1].signo = signo;
+		return;
+	}
 	for (k = 0; k < p->cfg.nslots; k++)
 		if (p->slots[k].role == POOL_SERVING && sup_state(&p->slots[k].sup) == SUP_RUNNING) {
 			running++;
@@ -357,6 +388,7 @@ static void on_stop(struct pool *p, int signo, int64_t now)
 	if (!p->stopping || running > 0) {
 		note(p, POOL_NOTE_STOPPING, one, -1, running);
 		p->notes[p->nnotes - 1].signo = signo;
+		p->notes[p->nnotes - 1].sent = pool_stop_signal(p, signo);
 	}
 	stop_all(p, signo, now);
 	check_exit(p);
@@ -364,7 +396,7 @@ static void on_stop(struct pool *p, int signo, int64_t now)
 
 static void on_reload(struct pool *p)
 {
-	if (p->stopping) {
+	if (p->stopping || p->draining) {
 		note(p, POOL_NOTE_RELOAD_STOPPING, -1, -1, 0);
 		return;
 	}
@@ -420,14 +452,14 @@ void pool_step(struct pool *p, const struct pool_ev *ev, int64_t now_ms)
 		break;
 	}
 	if (p->gave_up >= 0 && !p->stopping) {
-		stop_all(p, SIGTERM, now_ms);
+		stop_all(p, 0, now_ms);
 		check_exit(p);
 	}
 }
 
 int64_t pool_due_ms(const struct pool *p)
 {
-	int64_t due = p->ready_due_ms;
+	int64_t due = deadline_min(p->ready_due_ms, p->drain_due_ms);
 	size_t k;
 
 	for (k = 0; k < p->cfg.nslots; k++) {

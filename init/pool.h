@@ -81,19 +81,24 @@ enum pool_note_kind {
 	POOL_NOTE_ROLLING_STOPPED,	/* arg: the instance the rolling reload stopped at */
 	POOL_NOTE_ROLLING_DONE,		/* arg: instances replaced, of cfg.instances */
 	POOL_NOTE_DRAIN_TIMEOUT,	/* slot: its group outlived DRAIN_TIMEOUT_MS */
+	POOL_NOTE_DRAINING,		/* got signo: the app serves on for --drain, then stops */
+	POOL_NOTE_DRAIN_OVER,		/* --drain has passed: the stop goes on */
 };
 
 struct pool_note {
 	enum pool_note_kind kind;
 	int slot, other;
 	int arg;
-	int signo;
+	int signo;		/* STOPPING, DRAINING: what tinyhold got */
+	int sent;		/* STOPPING: what the instances get (--stop-signal) */
 };
 
 struct pool_config {
 	int instances;		/* N: slots 0..N-1 serve them first */
 	size_t nslots;		/* N + POOL_SLOTS_EXTRA */
 	int64_t ready_timeout_ms;	/* a replacement's READY=1 deadline */
+	int stop_signal;	/* what an instance gets when tinyhold stops it (--stop-signal) */
+	int64_t drain_ms;	/* --drain: after SIGTERM, serve on this long; 0: stop at once */
 	struct sup_config sup;
 };
 
@@ -106,6 +111,10 @@ struct pool {
 	int64_t ready_due_ms;	/* its READY=1 deadline, or -1 */
 	int replaced, skipped;	/* in this rolling reload */
 	bool stopping;		/* for good: no more reloads */
+	bool draining;		/* --drain after SIGTERM: not ready, serving until drain_due_ms */
+	int64_t drain_due_ms;	/* or -1 */
+	bool release_held;	/* effect: close tinyhold's copies of the held sockets, once the
+				 * stop is for good: they live as long as the app keeps them */
 	int gave_up;		/* the instance whose crash loop ended it all, or -1 */
 	bool exit_due;		/* every instance is done: exit with exit_code */
 	int exit_code;
@@ -134,6 +143,11 @@ int pool_serving(const struct pool *p, int index);
 
 /* Whether the slot's process group is being drained: look whether it is empty. */
 bool pool_draining(const struct pool *p, int slot);
+
+/* What an instance gets when tinyhold stops it on signo: --stop-signal for
+ * SIGTERM (the engine's stop) and for tinyhold's own stops (signo 0: a
+ * give-up, a reload's old instance); SIGINT and SIGQUIT as they came. */
+int pool_stop_signal(const struct pool *p, int signo);
 
 /* Whether a slot's process runs (started, not yet reaped or being stopped). */
 bool pool_live(const struct pool *p, int slot);

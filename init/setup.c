@@ -164,6 +164,8 @@ void setup_pool(struct tinyhold *t)
 		.instances = t->instances,
 		.nslots = t->nslots,
 		.ready_timeout_ms = t->cfg.ready_timeout_ms,
+		.stop_signal = t->cfg.stop_signal,
+		.drain_ms = t->cfg.drain_ms,
 		.sup = {
 			.policy = t->cfg.restart,
 			.backoff_max_ms = t->cfg.backoff_max_ms,

@@ -38,6 +38,14 @@ bool sig_is_stop(int signo)
 	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
 }
 
+bool sig_can_stop(int signo)
+{
+	/* What a process ignores or is only paused by by default cannot end it. */
+	return signo >= 1 && signo <= SIG_MAX && signo != SIGCHLD && signo != SIGCONT &&
+	       signo != SIGSTOP && signo != SIGTSTP && signo != SIGTTIN && signo != SIGTTOU &&
+	       signo != SIGURG && signo != SIGWINCH;
+}
+
 bool sig_can_reload(int signo)
 {
 	size_t i;

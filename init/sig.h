@@ -40,6 +40,9 @@ bool sig_is_stop(int signo);
  * what cannot be caught (KILL, STOP) or means a fault (SEGV, BUS, ...). */
 bool sig_can_reload(int signo);
 
+/* Whether signo can be --stop-signal: one whose default action ends a process. */
+bool sig_can_stop(int signo);
+
 /* "HUP", "SIGHUP", "1", "RTMIN+3", "SIGRTMIN+3" -> 1..SIG_MAX, or -1. Pure. */
 int sig_parse(const char *text);
 

@@ -79,7 +79,8 @@ static void dump(const struct config *cfg, char *buf, size_t len)
 	append(buf, len, " notify=%d watchdog=%lld fdstore_max=%ld reload_signal=%d ready_timeout=%lld",
 	       cfg->notify, (long long)cfg->watchdog_ms, cfg->fdstore_max, cfg->reload_signal,
 	       (long long)cfg->ready_timeout_ms);
-	append(buf, len, " instances=%d log_prefix=%d", cfg->instances, cfg->log_prefix);
+	append(buf, len, " instances=%d log_prefix=%d stop_signal=%d drain=%lld", cfg->instances,
+	       cfg->log_prefix, cfg->stop_signal, (long long)cfg->drain_ms);
 	append(buf, len, " remap=");
 	for (code = 0; code < REMAP_MAX; code++)
 		if (cfg->remap[code]) {
@@ -479,6 +480,26 @@ int main(void)
 		  "bad --reload-signal 'KILL': not a signal tinyhold can use for reloads" },
 		{ "--reload-signal nonsense", { TH, "--reload-signal", "FOO", "./app" }, { NULL }, ERR,
 		  "bad --reload-signal 'FOO': not a signal tinyhold can use for reloads" },
+		/* Issue 16: the stop signal and the drain. */
+		{ "stop defaults", { TH, "./app" }, { NULL }, RUN, "stop_signal=15 drain=0" },
+		{ "--stop-signal QUIT", { TH, "--stop-signal", "QUIT", "./app" }, { NULL }, RUN,
+		  "stop_signal=3" },
+		{ "--stop-signal=SIGINT", { TH, "--stop-signal=SIGINT", "./app" }, { NULL }, RUN,
+		  "stop_signal=2" },
+		{ "TINYHOLD_STOP_SIGNAL=USR1", { TH, "./app" }, { "TINYHOLD_STOP_SIGNAL=USR1", NULL }, RUN,
+		  "stop_signal=10" },
+		{ "--stop-signal KILL", { TH, "--stop-signal", "KILL", "./app" }, { NULL }, RUN,
+		  "stop_signal=9" },
+		{ "--stop-signal CHLD ends nothing", { TH, "--stop-signal", "CHLD", "./app" }, { NULL },
+		  ERR, "bad --stop-signal 'CHLD': not a signal that ends a process" },
+		{ "--stop-signal STOP only pauses", { TH, "--stop-signal", "STOP", "./app" }, { NULL },
+		  ERR, "bad --stop-signal 'STOP': not a signal that ends a process" },
+		{ "--stop-signal 0", { TH, "--stop-signal", "0", "./app" }, { NULL }, ERR,
+		  "bad --stop-signal '0': not a signal that ends a process" },
+		{ "--drain 2.5", { TH, "--drain", "2.5", "./app" }, { NULL }, RUN, "drain=2500" },
+		{ "TINYHOLD_DRAIN=5", { TH, "./app" }, { "TINYHOLD_DRAIN=5", NULL }, RUN, "drain=5000" },
+		{ "--drain nonsense", { TH, "--drain", "soon", "./app" }, { NULL }, ERR,
+		  "bad --drain 'soon': not a number of seconds" },
 		{ "--ready-timeout", { TH, "--ready-timeout", "5", "./app" }, { NULL }, RUN,
 		  "ready_timeout=5000" },
 		{ "--ready-timeout 0", { TH, "--ready-timeout", "0", "./app" }, { NULL }, ERR,

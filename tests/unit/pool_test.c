@@ -2,7 +2,8 @@
  * event and a time in, effects and notes out. Each scenario is a table of
  * steps; after each, the effects of every slot and the notes of the step are
  * written as one string ("0:start 5:sig15 | WAITING") and compared, and the
- * executor's part is played by the table (it clears the effects). */
+ * executor's part is played by the table (it clears the effects). "release"
+ * is the pool's own effect: let the held sockets go (the stop is for good). */
 #include "pool.h"
 #include "check.h"
 
@@ -33,6 +34,8 @@ struct scenario {
 	long max_restarts;
 	enum restart_policy policy;
 	struct step steps[STEPS_MAX];
+	int stop_signal;	/* --stop-signal; 0: SIGTERM */
+	int64_t drain_ms;	/* --drain */
 };
 
 #define STARTED(k) POOL_EV_STARTED, k, 0
@@ -47,7 +50,7 @@ struct scenario {
 static const char *const note_names[] = {
 	"STOPPING", "RELOAD_BUSY", "RELOAD_STOPPING", "NOT_RUNNING", "RETIRING_FULL", "WAITING",
 	"SPAWN_FAILED", "NOT_READY", "DIED", "TOOK_OVER", "REPLACED", "ROLLING_STOPPED",
-	"ROLLING_DONE", "DRAIN_TIMEOUT",
+	"ROLLING_DONE", "DRAIN_TIMEOUT", "DRAINING", "DRAIN_OVER",
 };
 
 static void describe(struct pool *p, char *out, size_t len)
@@ -72,6 +75,9 @@ static void describe(struct pool *p, char *out, size_t len)
 			PUT("%s%zu:free", used ? " " : "", k);
 		pool_slot_clear_effects(s);
 	}
+	if (p->release_held)
+		PUT("%srelease", used ? " " : "");
+	p->release_held = false;
 	if (p->nnotes > 0)
 		PUT("%s|", used ? " " : "");
 	for (i = 0; i < p->nnotes; i++) {
@@ -95,6 +101,8 @@ static void run(const struct scenario *sc)
 		.instances = sc->instances,
 		.nslots = (size_t)sc->instances + POOL_SLOTS_EXTRA,
 		.ready_timeout_ms = READY_MS,
+		.stop_signal = sc->stop_signal ? sc->stop_signal : SIGTERM,
+		.drain_ms = sc->drain_ms,
 		.sup = {
 			.policy = sc->policy,
 			.backoff_max_ms = 30000,
@@ -143,17 +151,17 @@ static const struct scenario scenarios[] = {
 		{ 2000, EXITED(0, 3), "0:kill", NO_EXIT },
 		{ 2000, EMPTY(0), "0:start", NO_EXIT },
 		{ 2000, STARTED(0), "", NO_EXIT },
-		{ 3000, STOP(SIGTERM), "0:sig15 | STOPPING=1", NO_EXIT },
+		{ 3000, STOP(SIGTERM), "0:sig15 release | STOPPING=1", NO_EXIT },
 		{ 3100, EXITED(0, -SIGTERM), "0:kill", NO_EXIT },
 		{ 3100, EMPTY(0), "", 143 },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	{ "a stop during a due start ends it: no process is started after the stop", 1, 0,
 	  RESTART_ALWAYS, {
 		{ 0, STARTED(0), "", NO_EXIT },
 		{ 2000, EXITED(0, 0), "0:kill", NO_EXIT },
 		{ 2000, EMPTY(0), "0:start", NO_EXIT },
-		{ 2000, STOP(SIGTERM), "| STOPPING=0", 0 },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 2000, STOP(SIGTERM), "release | STOPPING=0", 0 },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	/* The one stop path: a reload's old instance gets the stop signal, and at the
 	 * timeout SIGKILL to its group AND its pid (the executor's "kill"). */
 	{ "a rolling reload of two; an old one that ignores SIGTERM is killed at the timeout", 2, 0,
@@ -170,12 +178,12 @@ static const struct scenario scenarios[] = {
 		{ 300 + STOP_MS, READY(0), "0:promote 1:sig15 | REPLACED ROLLING_DONE=2", NO_EXIT },
 		{ 400 + STOP_MS, EXITED(1, 0), "1:kill", NO_EXIT },
 		{ 400 + STOP_MS, EMPTY(1), "1:free", NO_EXIT },
-		{ 500 + STOP_MS, STOP(SIGTERM), "0:sig15 2:sig15 | STOPPING=2", NO_EXIT },
+		{ 500 + STOP_MS, STOP(SIGTERM), "0:sig15 2:sig15 release | STOPPING=2", NO_EXIT },
 		{ 600 + STOP_MS, EXITED(2, 0), "2:kill", NO_EXIT },
 		{ 600 + STOP_MS, EMPTY(2), "", NO_EXIT },
 		{ 600 + STOP_MS, EXITED(0, 0), "0:kill", NO_EXIT },
 		{ 600 + STOP_MS, EMPTY(0), "", 0 },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	{ "a replacement that never says READY=1 is stopped by the same path", 1, 0,
 	  RESTART_ON_FAILURE, {
 		{ 0, STARTED(0), "", NO_EXIT },
@@ -185,7 +193,7 @@ static const struct scenario scenarios[] = {
 		{ 100 + READY_MS + STOP_MS, TIMER, "1:kill", NO_EXIT },
 		{ 100 + READY_MS + STOP_MS, EXITED(1, -SIGKILL), "1:kill", NO_EXIT },
 		{ 100 + READY_MS + STOP_MS, EMPTY(1), "1:free", NO_EXIT },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	/* Defect 3: giving up during a rolling reload ends everything, and tinyhold exits. */
 	{ "a give-up during a rolling reload stops all, the replacement too, and exits", 2, 1,
 	  RESTART_ON_FAILURE, {
@@ -197,13 +205,13 @@ static const struct scenario scenarios[] = {
 		{ 2000, EMPTY(1), "1:start", NO_EXIT },
 		{ 2000, STARTED(1), "", NO_EXIT },
 		{ 2100, EXITED(1, 1), "1:kill", NO_EXIT },
-		{ 2100, EMPTY(1), "0:sig15 2:sig15", NO_EXIT },
+		{ 2100, EMPTY(1), "0:sig15 2:sig15 release", NO_EXIT },
 		{ 2200, READY(2), "", NO_EXIT },
 		{ 2300, EXITED(0, 0), "0:kill", NO_EXIT },
 		{ 2300, EMPTY(0), "", NO_EXIT },
 		{ 2300, EXITED(2, 0), "2:kill", NO_EXIT },
 		{ 2300, EMPTY(2), "2:free", 1 },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	/* Defect 7: a reload that replaced nothing does not say it replaced all. */
 	{ "a reload while every instance backs off replaces none and says so", 2, 0,
 	  RESTART_ALWAYS, {
@@ -220,7 +228,7 @@ static const struct scenario scenarios[] = {
 		{ 40, EXITED(1, 1), "1:kill", NO_EXIT },
 		{ 40, EMPTY(1), "", NO_EXIT },
 		{ 50, RELOAD, "| NOT_RUNNING=0 NOT_RUNNING=1 ROLLING_DONE=0", NO_EXIT },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	{ "the old one dies while its replacement starts: the replacement takes over", 1, 0,
 	  RESTART_ON_FAILURE, {
 		{ 0, STARTED(0), "", NO_EXIT },
@@ -229,7 +237,7 @@ static const struct scenario scenarios[] = {
 		{ 200, EXITED(0, 1), "0:kill 1:promote | TOOK_OVER", NO_EXIT },
 		{ 200, EMPTY(0), "0:free", NO_EXIT },
 		{ 300, RELOAD, "0:start", NO_EXIT },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	{ "the replacement dies first: the old one stays, the rolling reload stops", 2, 0,
 	  RESTART_ON_FAILURE, {
 		{ 0, STARTED(0), "", NO_EXIT },
@@ -239,20 +247,20 @@ static const struct scenario scenarios[] = {
 		{ 200, EXITED(2, 1), "2:kill | DIED ROLLING_STOPPED=0", NO_EXIT },
 		{ 200, EMPTY(2), "2:free", NO_EXIT },
 		{ 300, RELOAD, "2:start", NO_EXIT },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	{ "a second reload while one is under way is ignored; a reload while stopping too", 1, 0,
 	  RESTART_ON_FAILURE, {
 		{ 0, STARTED(0), "", NO_EXIT },
 		{ 100, RELOAD, "1:start", NO_EXIT },
 		{ 100, STARTED(1), "| WAITING", NO_EXIT },
 		{ 150, RELOAD, "| RELOAD_BUSY", NO_EXIT },
-		{ 200, STOP(SIGINT), "0:sig2 1:sig2 | STOPPING=1", NO_EXIT },
+		{ 200, STOP(SIGINT), "0:sig2 1:sig2 release | STOPPING=1", NO_EXIT },
 		{ 250, RELOAD, "| RELOAD_STOPPING", NO_EXIT },
 		{ 300, EXITED(1, 0), "1:kill", NO_EXIT },
 		{ 300, EMPTY(1), "1:free", NO_EXIT },
 		{ 300, EXITED(0, -SIGINT), "0:kill", NO_EXIT },
 		{ 300, EMPTY(0), "", 130 },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
 	{ "with two, the first non-zero status in instance order is the exit status", 2, 0,
 	  RESTART_NEVER, {
 		{ 0, STARTED(0), "", NO_EXIT },
@@ -261,7 +269,72 @@ static const struct scenario scenarios[] = {
 		{ 10, EMPTY(1), "", NO_EXIT },
 		{ 20, EXITED(0, 0), "0:kill", NO_EXIT },
 		{ 20, EMPTY(0), "", 7 },
-		{ 0, E_END, 0, 0, NULL, 0 } } },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 0 },
+	/* --stop-signal: the engine's SIGTERM and tinyhold's own stops send it;
+	 * SIGINT and SIGQUIT go on as they came. */
+	{ "--stop-signal QUIT: SIGTERM stops the app with SIGQUIT", 1, 0, RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGTERM), "0:sig3 release | STOPPING=1", NO_EXIT },
+		{ 1100, EXITED(0, 0), "0:kill", NO_EXIT },
+		{ 1100, EMPTY(0), "", 0 },
+		{ 0, E_END, 0, 0, NULL, 0 } }, SIGQUIT, 0 },
+	{ "--stop-signal QUIT: SIGINT (Ctrl-C) is forwarded as SIGINT", 1, 0, RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGINT), "0:sig2 release | STOPPING=1", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } }, SIGQUIT, 0 },
+	{ "--stop-signal QUIT: a reload's old instance and a give-up send SIGQUIT", 2, 1,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 0, STARTED(1), "", NO_EXIT },
+		{ 100, RELOAD, "2:start", NO_EXIT },
+		{ 100, STARTED(2), "| WAITING", NO_EXIT },
+		{ 200, READY(2), "0:sig3 2:promote | REPLACED", NO_EXIT },
+		{ 2000, EXITED(1, 1), "1:kill", NO_EXIT },
+		{ 2000, EMPTY(1), "1:start", NO_EXIT },
+		{ 2000, STARTED(1), "", NO_EXIT },
+		{ 2100, EXITED(1, 1), "1:kill", NO_EXIT },
+		{ 2100, EMPTY(1), "2:sig3 release", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } }, SIGQUIT, 0 },
+	/* --drain: SIGTERM makes it not ready and waits; the app serves on and is
+	 * restarted; then the stop goes on as ever. No release before that. */
+	{ "--drain 5: SIGTERM waits 5 s (a crash meanwhile is restarted), then stops", 1, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGTERM), "| DRAINING", NO_EXIT },
+		{ 2000, EXITED(0, 3), "0:kill", NO_EXIT },
+		{ 2000, EMPTY(0), "0:start", NO_EXIT },
+		{ 2000, STARTED(0), "", NO_EXIT },
+		{ 3000, RELOAD, "| RELOAD_STOPPING", NO_EXIT },
+		{ 5999, TIMER, "", NO_EXIT },
+		{ 6000, TIMER, "0:sig15 release | DRAIN_OVER STOPPING=1", NO_EXIT },
+		{ 6100, EXITED(0, -SIGTERM), "0:kill", NO_EXIT },
+		{ 6100, EMPTY(0), "", 143 },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 5000 },
+	{ "--drain 5: a second SIGTERM ends the drain at once", 1, 0, RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGTERM), "| DRAINING", NO_EXIT },
+		{ 1500, STOP(SIGTERM), "0:sig15 release | STOPPING=1", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 5000 },
+	{ "--drain 5 --stop-signal QUIT: SIGINT ends the drain with SIGINT", 1, 0,
+	  RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGTERM), "| DRAINING", NO_EXIT },
+		{ 1500, STOP(SIGINT), "0:sig2 release | STOPPING=1", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } }, SIGQUIT, 5000 },
+	{ "--drain 5: SIGINT stops at once, no drain", 1, 0, RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGINT), "0:sig2 release | STOPPING=1", NO_EXIT },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 5000 },
+	{ "--drain 5: a give-up during the drain stops at once", 1, 1, RESTART_ON_FAILURE, {
+		{ 0, STARTED(0), "", NO_EXIT },
+		{ 1000, STOP(SIGTERM), "| DRAINING", NO_EXIT },
+		{ 1100, EXITED(0, 1), "0:kill", NO_EXIT },
+		{ 1100, EMPTY(0), "0:start", NO_EXIT },
+		{ 1100, STARTED(0), "", NO_EXIT },
+		{ 1200, EXITED(0, 1), "0:kill", NO_EXIT },
+		{ 1200, EMPTY(0), "release", 1 },
+		{ 0, E_END, 0, 0, NULL, 0 } }, 0, 5000 },
+
 };
 
 int main(void)
