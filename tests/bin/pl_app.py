@@ -12,7 +12,9 @@ working directory, so a test can change it between starts:
             --fdstore-max 1 wait in its queue of fds to close
   ping      WATCHDOG=1 every 0.2 s
 Each line it says is one write()."""
-import array, os, signal, socket, struct, sys, threading, time
+import array, os, signal, socket, sys, threading, time
+
+from lingering import lingering_socket
 
 def say(text):
     os.write(1, (text + "\n").encode())
@@ -45,26 +47,8 @@ def ping():
 if os.path.exists("ping"):
     threading.Thread(target=ping, daemon=True).start()
 def lingering():
-    """A TCP socket whose last close() blocks: unsent data, a linger, and a peer
-    (kept here) that reads nothing. The peer's end makes that close a reset."""
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-    c.connect(srv.getsockname())
-    peer, _ = srv.accept()
-    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    srv.close()
-    c.setblocking(False)
-    try:
-        while True:
-            c.send(b"x" * 65536)
-    except BlockingIOError:
-        pass
-    c.setblocking(True)  # a non-blocking socket's close() does not linger
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 3600))
-    peers.append(peer)
+    c, peer = lingering_socket()
+    peers.append(peer)  # held here: tinyhold's close of c waits until this process dies
     return c
 
 def send(text, fds=()):

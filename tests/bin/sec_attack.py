@@ -25,7 +25,8 @@ import sys
 import termios
 import time
 
-LINGER_S = 3600
+from lingering import lingering_socket
+
 
 
 def say(text):
@@ -36,27 +37,6 @@ def addr_of(text):
     if text == "-":
         text = os.environ["NOTIFY_SOCKET"]
     return "\0" + text[1:] if text.startswith("@") else text
-
-
-def lingering_socket():
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-    c.connect(srv.getsockname())
-    peer, _ = srv.accept()
-    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    srv.close()
-    c.setblocking(False)
-    try:
-        while True:
-            c.send(b"x" * 65536)
-    except BlockingIOError:
-        pass
-    c.setblocking(True)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, LINGER_S))
-    return c, peer
 
 
 def linger(addr, text="READY=1"):
