@@ -166,6 +166,7 @@ void setup_pool(struct tinyhold *t)
 		.ready_timeout_ms = t->cfg.ready_timeout_ms,
 		.stop_signal = t->cfg.stop_signal,
 		.drain_ms = t->cfg.drain_ms,
+		.notify = t->cfg.notify,
 		.sup = {
 			.policy = t->cfg.restart,
 			.backoff_max_ms = t->cfg.backoff_max_ms,
