@@ -7,7 +7,7 @@
 
 #include <stdarg.h>
 
-#define METRICS_FIXED_MAX 2560	/* the HELP and TYPE lines and single values: 1.9 KB */
+#define METRICS_FIXED_MAX 2048	/* the HELP and TYPE lines and single values: 1.5 KB */
 #define METRICS_INSTANCE_MAX 48	/* tinyhold_instance_up{instance="1023"} 1 */
 #define METRICS_LISTENER_MAX (2 * (40 + 2 * SPEC_NAME_MAX + 24))	/* escaped name, twice */
 
@@ -85,35 +85,35 @@ size_t metrics_render(char *buf, size_t len, const struct metrics_snap *m)
 	if (len > 0)
 		buf[0] = '\0';
 	one(&o, "tinyhold_ready", "gauge",
-	    "Whether the app can take traffic, as GET /ready says (1) or not (0).", m->ready);
+	    "1 when the app can take traffic (GET /ready).", m->ready);
 	one(&o, "tinyhold_live", "gauge",
-	    "Whether tinyhold supervises the app (1), or is stopping or gave up (0).", m->live);
-	head(&o, "tinyhold_instance_up", "gauge", "Whether the instance's main process runs.");
+	    "1 while tinyhold supervises (GET /live).", m->live);
+	head(&o, "tinyhold_instance_up", "gauge", "1 while the instance runs.");
 	for (i = 0; i < m->instances; i++)
 		put(&o, "tinyhold_instance_up{instance=\"%zu\"} %d\n", i, m->up[i]);
-	one(&o, "tinyhold_restarts_total", "counter", "Restarts of the app's instances.",
+	one(&o, "tinyhold_restarts_total", "counter", "Restarts of the app.",
 	    m->c->restarts);
 	head(&o, "tinyhold_exits_total", "counter",
-	     "Ends of the app's main processes, by cause: an exit status, a signal, the watchdog.");
+	     "Ends of the app, by cause.");
 	for (i = 0; i < CAUSES; i++)
 		put(&o, "tinyhold_exits_total{cause=\"%s\"} %lu\n", causes[i], m->c->exits[i]);
-	one(&o, "tinyhold_reloads_total", "counter", "Instances replaced by a reload.",
+	one(&o, "tinyhold_reloads_total", "counter", "Instances replaced by reloads.",
 	    m->c->reloads);
 	one(&o, "tinyhold_reload_failures_total", "counter",
-	    "Reloads that kept the old instance: the new one failed or was not ready in time.",
+	    "Reloads that kept the old instance.",
 	    m->c->reload_failures);
 	one(&o, "tinyhold_log_lines_dropped_total", "counter",
-	    "Lines of tinyhold's own log dropped because its output could not take them.",
+	    "Lines of tinyhold's log dropped.",
 	    m->log_dropped);
 	one(&o, "tinyhold_notify_datagrams_dropped_total", "counter",
-	    "Notify datagrams not heard: malformed, or from a process not of the app.",
+	    "Notify datagrams dropped.",
 	    m->notify_dropped);
 	head(&o, "tinyhold_listen_queue", "gauge",
-	     "Connections waiting in a held TCP listener's accept queue.");
+	     "Connections in a held listener's accept queue.");
 	for (i = 0; i < m->nlisteners; i++)
 		listener(&o, "tinyhold_listen_queue", &m->listeners[i], m->listeners[i].queue);
 	head(&o, "tinyhold_listen_backlog", "gauge",
-	     "How many connections a held TCP listener's accept queue takes.");
+	     "The held listener's backlog.");
 	for (i = 0; i < m->nlisteners; i++)
 		listener(&o, "tinyhold_listen_backlog", &m->listeners[i], m->listeners[i].backlog);
 	one(&o, "process_start_time_seconds", "gauge",
