@@ -28,6 +28,7 @@
 #define STATUS_PAUSE_MS 100	/* accept() failed (out of fds): look again after this, not in a spin */
 #define STATUS_HEAD_MAX 192	/* our status line and headers */
 #define STATUS_LINE_MAX 80	/* "instance 1023: stopping, pid 4194304, 4294967295 restarts, not ready" */
+#define STATUS_DEFER_S 1	/* TCP_DEFER_ACCEPT: a connect without a request waits in the kernel */
 #define STATUS_SNDBUF_DEFAULT 8192	/* answers up to this fit a fresh socket's default buffer */
 
 enum route { ROUTE_READY, ROUTE_LIVE, ROUTE_METRICS, ROUTES };
@@ -74,6 +75,12 @@ int status_open(const struct sockspec *at, size_t instances, size_t listeners)
 		(void)close(fd);
 		return -ENOMEM;
 	}
+	/* TCP: the kernel hands over a connection only once its request has come
+	 * (or after STATUS_DEFER_S), so idle connects never take a place here and
+	 * an accepted client is answered at once. Not TCP (unix:): it fails, and
+	 * such a socket's clients are local and trusted with its file mode. */
+	i = STATUS_DEFER_S;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &i, sizeof i);
 	/* Accepted sockets inherit it: the largest answer goes out in one send(). */
 	i = (int)(st.body_max + STATUS_HEAD_MAX);
 	if (i > STATUS_SNDBUF_DEFAULT)
