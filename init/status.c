@@ -49,7 +49,7 @@ static struct {
 	bool *up;		/* per instance, for the metrics snapshot */
 	struct metrics_listener *listeners;
 	long long start_s;
-} st = { .fd = -1 };
+} st = { .fd = -1, .paused_until_ms = -1 };	/* off: no fd, no deadline */
 static struct conn conns[STATUS_CONNS_MAX];	/* apart from st: zero, so not in the binary */
 
 int status_open(const struct sockspec *at, size_t instances, size_t listeners)
