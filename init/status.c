@@ -115,6 +115,8 @@ int64_t status_due_ms(void)
 	int64_t due = st.paused_until_ms;
 	size_t i;
 
+	if (st.fd < 0)
+		return -1;	/* off: conns[] is all zero, and fd 0 is not ours to close */
 	for (i = 0; i < STATUS_CONNS_MAX; i++)
 		if (conns[i].fd >= 0)
 			due = deadline_min(due, conns[i].due_ms);
@@ -296,6 +298,8 @@ void status_serve(const struct tinyhold *t, const struct pollfd *pfd, size_t n)
 	bool listener = false;
 	size_t j, i;
 
+	if (st.fd < 0)
+		return;
 	/* The connections first: the listener's accepts reuse fd numbers they free. */
 	for (j = 0; j < n; j++) {
 		if (pfd[j].fd == st.fd) {

@@ -313,3 +313,18 @@ no_wakeups() {
 	no_wakeups --status "127.0.0.1:$SP"
 	no_wakeups
 }
+
+keeps_stdin() {
+	echo in >stdin.txt
+	start_wrapped bash -c 'exec "$0" "$@" <stdin.txt' "${TH_RUN[@]}" "$@" --backoff-max 0 -- sleep 1000
+	wait_line '^tinyhold: started .* \(restart 0\)$'
+	kill -KILL "$(pgrep -P "$(th_pid)")"
+	wait_line '^tinyhold: started .* \(restart 1\)$'
+	[ "$(readlink "/proc/$(th_pid)/fd/0")" = "$PWD/stdin.txt" ]
+	cleanup_tinyhold >/dev/null
+}
+
+@test "tinyhold's own fd 0 stays what it was started with, with --status and without" {
+	keeps_stdin
+	keeps_stdin --status "127.0.0.1:$SP"
+}
