@@ -253,9 +253,11 @@ static void hear(const struct tinyhold *t, struct conn *c)
 		answer(t, c, r, &q);
 }
 
-/* A free connection, or the one that has waited longest, dropped: a flood of
- * idle connections costs each of them its place, never the next client his. */
-static struct conn *take_conn(void)
+/* A free connection, or the one that has waited longest: a flood of idle or
+ * half-sent connections costs each of them its place, never the next client
+ * his. Before it goes it is read once more: a request that came since (a
+ * client accepted a moment before its bytes were queued) is answered. */
+static struct conn *take_conn(const struct tinyhold *t)
 {
 	struct conn *oldest = &conns[0];
 	size_t i;
@@ -266,7 +268,9 @@ static struct conn *take_conn(void)
 		if (conns[i].due_ms < oldest->due_ms)
 			oldest = &conns[i];
 	}
-	drop(oldest);
+	hear(t, oldest);
+	if (oldest->fd >= 0)
+		drop(oldest);
 	return oldest;
 }
 
@@ -284,7 +288,7 @@ static void accept_some(const struct tinyhold *t, int64_t now)
 				st.paused_until_ms = now + STATUS_PAUSE_MS;
 			return;
 		}
-		c = take_conn();
+		c = take_conn(t);
 		c->fd = fd;
 		c->due_ms = now + STATUS_DEADLINE_MS;
 		c->len = 0;
