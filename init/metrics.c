@@ -9,7 +9,7 @@
 
 #define METRICS_FIXED_MAX 2048	/* the HELP and TYPE lines and single values: 1.5 KB */
 #define METRICS_INSTANCE_MAX 48	/* tinyhold_instance_up{instance="1023"} 1 */
-#define METRICS_LISTENER_MAX (2 * (40 + 2 * SPEC_NAME_MAX + 24))	/* escaped name, twice */
+#define METRICS_LISTENER_MAX ((size_t)2 * (40 + 2 * SPEC_NAME_MAX + 24))	/* escaped name, twice */
 
 void counters_step(struct counters *c, const struct pool *p, const struct pool_ev *ev)
 {
