@@ -187,42 +187,36 @@ static size_t state(const struct tinyhold *t, bool ok, const char *what)
 static void answer(const struct tinyhold *t, struct conn *c, enum http_result r,
 		   const struct http_req *q)
 {
+	enum { OK, UNAVAILABLE, BAD, NOT_FOUND, NOT_ALLOWED };
+	static const char *const lines[] = { "200 OK", "503 Service Unavailable", "400 Bad Request",
+					     "404 Not Found", "405 Method Not Allowed" };
 	static const char *const paths[ROUTES] = { "/ready", "/live", "/metrics" };
-	const char *reason = "Bad Request", *type = "text/plain; charset=utf-8";
 	char head[STATUS_HEAD_MAX];
-	int code = 400, route;
+	int a = BAD, route;
 	size_t len, head_len;
 
 	for (route = 0; r == HTTP_DONE && route < ROUTES; route++)
 		if (q->path_len == strlen(paths[route]) && memcmp(q->path, paths[route], q->path_len) == 0)
 			break;
-	if (r != HTTP_DONE) {
-		len = (size_t)fmt(st.body, st.body_max, "bad request\n");
-	} else if (route == ROUTES) {
-		code = 404;
-		reason = "Not Found";
-		len = (size_t)fmt(st.body, st.body_max, "not found: /ready, /live, /metrics\n");
-	} else if (q->method == HTTP_OTHER) {
-		code = 405;
-		reason = "Method Not Allowed";
-		len = (size_t)fmt(st.body, st.body_max, "GET or HEAD\n");
+	if (r == HTTP_DONE)
+		a = route == ROUTES ? NOT_FOUND : q->method == HTTP_OTHER ? NOT_ALLOWED : OK;
+	if (a != OK) {
+		len = (size_t)fmt(st.body, st.body_max, "%s\n", lines[a]);
 	} else if (route == ROUTE_METRICS) {
-		code = 200;
-		reason = "OK";
-		type = "text/plain; version=0.0.4; charset=utf-8";	/* Prometheus' text format */
 		len = metrics(t);
 	} else {
 		bool ok = route == ROUTE_READY ? pool_ready(&t->pool) : pool_supervising(&t->pool);
-		code = ok ? 200 : 503;
-		reason = ok ? "OK" : "Service Unavailable";
+		a = ok ? OK : UNAVAILABLE;
 		len = state(t, ok, route == ROUTE_READY ? "ready" : "live");
 	}
 	if (len >= st.body_max)
 		len = st.body_max - 1;	/* cannot be: sized for the most there is */
+	/* version=0.0.4: Prometheus' text format. */
 	head_len = (size_t)fmt(head, sizeof head,
-			       "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			       "%sConnection: close\r\n\r\n", code, reason, type, len,
-			       code == 405 ? "Allow: GET, HEAD\r\n" : "");
+			       "HTTP/1.1 %s\r\nContent-Type: text/plain; %scharset=utf-8\r\n"
+			       "Content-Length: %zu\r\n%sConnection: close\r\n\r\n", lines[a],
+			       a == OK && route == ROUTE_METRICS ? "version=0.0.4; " : "", len,
+			       a == NOT_ALLOWED ? "Allow: GET, HEAD\r\n" : "");
 	memcpy(st.body - head_len, head, head_len);	/* right before the body: one send */
 	if (r == HTTP_DONE && q->method == HTTP_HEAD)
 		len = 0;
