@@ -175,9 +175,10 @@ static size_t state(const struct tinyhold *t, bool ok, const char *what)
 		int k = pool_serving(&t->pool, i);
 		const struct pool_slot *s = &t->pool.slots[k];
 		unsigned long r = sup_restarts(&s->sup);
+		int pid = t->slots[k].reaped ? 0 : (int)t->slots[k].pid;	/* 0: none runs */
 		used += (size_t)fmt(st.body + used, st.body_max - used,
 				    "instance %d: %s, pid %d, %lu restart%s%s\n", i,
-				    states[sup_state(&s->sup)], (int)t->slots[k].pid, r, r == 1 ? "" : "s",
+				    states[sup_state(&s->sup)], pid, r, r == 1 ? "" : "s",
 				    !t->cfg.notify ? "" : s->ready ? ", ready" : ", not ready");
 	}
 	return used;

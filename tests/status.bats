@@ -72,7 +72,7 @@ ready_after_notify() {
 	# The back-off doubles from 0.1 s: from 1.6 s on, there is time to look.
 	wait_line '^tinyhold: restarting in [1-9]'
 	[ "$(code /ready)" = 503 ]
-	grep -qE '^instance 0: backoff, pid [0-9]+, [0-9]+ restarts$' body
+	grep -qE '^instance 0: backoff, pid 0, [0-9]+ restarts$' body
 	[ "$(code /live)" = 200 ]
 }
 
