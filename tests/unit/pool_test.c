@@ -352,6 +352,7 @@ struct ready_scenario {
 	bool notify;
 	long max_restarts;
 	struct ready_step steps[STEPS_MAX];
+	int64_t drain_ms;	/* --drain */
 };
 
 static const struct ready_scenario ready_scenarios[] = {
@@ -361,7 +362,7 @@ static const struct ready_scenario ready_scenarios[] = {
 		{ 2000, EMPTY(0), false, true },
 		{ 2000, STARTED(0), true, true },
 		{ 3000, STOP(SIGTERM), false, false },
-		{ 0, E_END, 0, 0, false, false } } },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
 	{ "with --notify, ready from READY=1 until the instance ends; again after its restart's", 1,
 	  true, 0, {
 		{ 0, STARTED(0), false, true },
@@ -370,14 +371,14 @@ static const struct ready_scenario ready_scenarios[] = {
 		{ 2000, EMPTY(0), false, true },
 		{ 2000, STARTED(0), false, true },	/* the last run's READY=1 does not count */
 		{ 2100, READY(0), true, true },
-		{ 0, E_END, 0, 0, false, false } } },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
 	{ "of two, one ready instance is enough", 2, true, 0, {
 		{ 0, STARTED(0), false, true },
 		{ 0, STARTED(1), false, true },
 		{ 10, READY(1), true, true },
 		{ 2000, EXITED(1, 1), false, true },
 		{ 2000, READY(0), true, true },
-		{ 0, E_END, 0, 0, false, false } } },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
 	{ "a reload stays ready throughout: the old serves until the new said READY=1", 1, true, 0, {
 		{ 0, STARTED(0), false, true },
 		{ 10, READY(0), true, true },
@@ -385,7 +386,7 @@ static const struct ready_scenario ready_scenarios[] = {
 		{ 100, STARTED(1), true, true },
 		{ 200, READY(1), true, true },	/* promoted: 0 is told to stop */
 		{ 300, EXITED(0, 0), true, true },
-		{ 0, E_END, 0, 0, false, false } } },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
 	{ "a replacement that takes over without READY=1 is not ready", 1, true, 0, {
 		{ 0, STARTED(0), false, true },
 		{ 10, READY(0), true, true },
@@ -393,7 +394,7 @@ static const struct ready_scenario ready_scenarios[] = {
 		{ 100, STARTED(1), true, true },
 		{ 200, EXITED(0, 1), false, true },
 		{ 300, READY(1), true, true },
-		{ 0, E_END, 0, 0, false, false } } },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
 	{ "given up: neither ready nor live", 2, false, 1, {
 		{ 0, STARTED(0), true, true },
 		{ 0, STARTED(1), true, true },
@@ -402,7 +403,17 @@ static const struct ready_scenario ready_scenarios[] = {
 		{ 100, STARTED(1), true, true },
 		{ 200, EXITED(1, 1), true, true },
 		{ 200, EMPTY(1), false, false },	/* gave up: 0 still runs, being stopped */
-		{ 0, E_END, 0, 0, false, false } } },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "--drain: not ready from SIGTERM on, still live while it serves; then neither", 1, true, 0, {
+		{ 0, STARTED(0), false, true },
+		{ 10, READY(0), true, true },
+		{ 1000, STOP(SIGTERM), false, true },
+		{ 2000, EXITED(0, 1), false, true },	/* a crash in the drain: restarted */
+		{ 2000, EMPTY(0), false, true },
+		{ 2000, STARTED(0), false, true },
+		{ 2100, READY(0), false, true },	/* ready again, but draining */
+		{ 6000, TIMER, false, false },
+		{ 0, E_END, 0, 0, false, false } }, 5000 },
 };
 
 static void run_ready(const struct ready_scenario *sc)
@@ -417,6 +428,8 @@ static void run_ready(const struct ready_scenario *sc)
 		.nslots = (size_t)sc->instances + POOL_SLOTS_EXTRA,
 		.ready_timeout_ms = READY_MS,
 		.notify = sc->notify,
+		.stop_signal = SIGTERM,
+		.drain_ms = sc->drain_ms,
 		.sup = { .policy = RESTART_ON_FAILURE, .backoff_max_ms = 0, .window_ms = 60000,
 			 .max_restarts = sc->max_restarts, .stop_timeout_ms = STOP_MS,
 			 .remap = remap },
