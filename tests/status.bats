@@ -63,6 +63,19 @@ ready_after_notify() {
 	grep -qE '^instance 0: stopping, pid [0-9]+, 0 restarts$' body
 }
 
+@test "--drain: /ready turns 503 at SIGTERM, /live stays 200 while the app serves on" {
+	start_tinyhold --status "127.0.0.1:$SP" --drain 5 -- "$APP" hang
+	wait_port "$SP"
+	wait_until 5 code_is /ready 200
+	kill -TERM "$(th_pid)"
+	wait_line '^tinyhold: got SIGTERM; draining for 5\.000s'
+	[ "$(code /ready)" = 503 ]
+	grep -qE '^instance 0: running, pid [1-9][0-9]*, 0 restarts$' body
+	[ "$(code /live)" = 200 ]
+	metric_is tinyhold_ready 0
+	metric_is tinyhold_live 1
+}
+
 @test "without --notify, /ready is 200 while an instance runs; 503 in its back-off" {
 	start_tinyhold --status "127.0.0.1:$SP" --backoff-max 30 -- "$APP" '[=0]hang' '[>=1]exit:1'
 	wait_port "$SP"
