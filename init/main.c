@@ -133,10 +133,9 @@ static bool on_ready_fds(struct tinyhold *t, const struct pollfd *pfd, const str
 		case PFD_RELAY_IN:
 			relayio_read(&t->relay, (size_t)own[j].slot);
 			break;
-		case PFD_RELAY_OUT:
-			break;	/* room again: written when the pass acts */
-		case PFD_STATUS:
-			break;	/* answered by status_serve() once the pass has acted */
+		case PFD_RELAY_OUT:	/* room again: written when the pass acts */
+		case PFD_STATUS:	/* answered by status_serve() once the pass has acted */
+			break;
 		}
 	}
 	return notify;

@@ -13,10 +13,15 @@ setup() {
 }
 
 teardown() {
-	[ -z "${PROM_PID:-}" ] || kill -KILL "$PROM_PID" 2>/dev/null || true
+	# PROM_PID is the `timeout` around prometheus: a SIGKILL of it alone would orphan it.
+	if [ -n "${PROM_PID:-}" ]; then
+		pkill -KILL -P "$PROM_PID" 2>/dev/null || true
+		kill -KILL "$PROM_PID" 2>/dev/null || true
+		wait "$PROM_PID" 2>/dev/null || true
+	fi
 	[ -z "${HOLDER_PID:-}" ] || kill -KILL "$HOLDER_PID" 2>/dev/null || true
-	[ -z "${PROM_PID:-}" ] || wait "$PROM_PID" 2>/dev/null || true
 	cleanup_tinyhold
+	no_leftovers
 }
 
 need_promtool() { command -v promtool >/dev/null || skip "no promtool (apt-get install prometheus)"; }
