@@ -248,6 +248,11 @@ bench-instances-run: tinyhold $(BENCH_BINS)
 # RELAY_BEFORE=path/to/tinyhold adds that build's broken-line count beside ours.
 bench-relay: tinyhold $(BENCH_BINS)
 	bench/run.sh relay
+# Only the status part (issue 16): tinyhold's CPU per GET /metrics and /ready,
+# and its wake-ups while idle with --status; a few seconds, into bench/results/status/.
+.PHONY: bench-status
+bench-status: tinyhold
+	bench/run.sh status
 
 bench-run: tinyhold bench/results/tinyhold.unstripped $(BENCH_BINS)
 	PEER_CC='$(CC)' PEER_CFLAGS='$(filter -O%,$(CFLAGS)) $(HARDEN) $(SMALL)' \

@@ -621,6 +621,46 @@ relay() {
 	python3 bench/relaybench.py report "$f" "$R/relay.md" >/dev/null
 }
 
+# ---- 10. status: --status (issue 16) -----------------------------------------------------------
+STATUS_N=1000		# requests per path, one after the other
+STATUS_IDLE_SECS=5
+
+# The CPU tinyhold spends per answer: its sum_exec_runtime over STATUS_N
+# requests of one path, less the same span with no request (none: it sleeps).
+status_cost() {
+	local port=19090 pid path before after sw0 sw1
+	mkdir -p "$R/status"
+	"$TH" --status "127.0.0.1:$port" -p web=127.0.0.1:19091 -- sleep 1000 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/ready" && break; sleep 0.02; done
+	{
+		echo "| request | tinyhold CPU per request (µs) | requests |"
+		echo "|---|---|---|"
+		for path in /metrics /ready; do
+			before=$(oncpu_ms "$pid")
+			python3 - "$port" "$path" "$STATUS_N" <<'PY'
+import socket, sys
+port, path, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+req = ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode()
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(req)
+    while s.recv(65536):
+        pass
+    s.close()
+PY
+			after=$(oncpu_ms "$pid")
+			echo "| GET $path | $(awk -v a="$after" -v b="$before" -v n="$STATUS_N" 'BEGIN { printf "%.1f", (a - b) * 1000 / n }') | $STATUS_N |"
+		done
+		sw0=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status")
+		sleep "$STATUS_IDLE_SECS"
+		sw1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status")
+		echo
+		echo "Idle with --status: $((sw1 - sw0)) wake-ups in ${STATUS_IDLE_SECS} s."
+	} | tee "$R/status/status.md"
+	stop "$pid"
+}
+
 main() {
 	local t0=$SECONDS
 	mkdir -p "$R"
@@ -647,7 +687,7 @@ relay)
 	mkdir -p "$R"
 	relay
 	cat "$R/relay.md" ;;
-"" | instances)
+"" | instances | status)
 	if [ "$(id -u)" != 0 ]; then
 		echo "bench: needs root (network and pid namespaces)" >&2
 		exit 1
@@ -656,7 +696,10 @@ relay)
 	if [ -z "${BENCH_NETNS:-}" ]; then
 		exec unshare --net env BENCH_NETNS=1 "$0" "$@"
 	fi
-	if [ "${1:-}" = instances ]; then
+	if [ "${1:-}" = status ]; then
+		ip link set lo up
+		status_cost	# bench/results/status/status.md
+	elif [ "${1:-}" = instances ]; then
 		# The instances part alone: its own report, bench/results/instances.md.
 		t0=$SECONDS
 		mkdir -p "$R"
@@ -667,5 +710,5 @@ relay)
 	else
 		main
 	fi ;;
-*) echo "usage: bench/run.sh [instances|relay]" >&2; exit 2 ;;
+*) echo "usage: bench/run.sh [instances|relay|status]" >&2; exit 2 ;;
 esac

@@ -216,6 +216,7 @@ static void step(struct tinyhold *t, const struct pool_ev *ev)
 	size_t k, i;
 
 	pool_step(&t->pool, ev, deadline_now_ms());
+	counters_step(&t->counted, &t->pool, ev);	/* the one place that counts */
 	for (k = 0; k < t->nslots; k++) {
 		if (t->pool.slots[k].note != SUP_NOTE_NONE)
 			log_sup_note(t, (int)k);

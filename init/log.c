@@ -21,14 +21,20 @@ static enum log_level current_level = LOG_INFO;
 static struct {
 	struct outfd o;		/* fd 2's file, without blocking: outfd.c */
 	unsigned long dropped;	/* lines lost since the last line that went out */
+	unsigned long said;	/* lost before that, and said so in the log */
 	bool mid_line;		/* a line went out in part: end it before the next */
 	bool (*divert)(const char *line, size_t len);	/* with -n: the relay's, see log.h */
 	void (*flush)(void);
-} out = { { OUTFD_PLAIN, STDERR_FILENO, false }, 0, false, NULL, NULL };
+} out = { { OUTFD_PLAIN, STDERR_FILENO, false }, 0, 0, false, NULL, NULL };
 
 void log_init(void)
 {
 	outfd_open(&out.o, STDERR_FILENO);
+}
+
+unsigned long log_dropped(void)
+{
+	return out.said + out.dropped;
 }
 
 void log_set_level(enum log_level level)
@@ -85,6 +91,7 @@ static void write_line(const char *line, size_t len)
 			out.dropped++;
 			return;
 		}
+		out.said += out.dropped;
 		out.dropped = 0;
 	}
 	if (!emit(line, len))

@@ -21,6 +21,8 @@ void log_set_level(enum log_level level);
  * line; one it did not is counted as dropped), and die() calls flush() before
  * it exits. NULL, NULL: back to writing itself. */
 void log_divert(bool (*put)(const char *line, size_t len), void (*flush)(void));
+/* Lines dropped since the start, for GET /metrics. */
+unsigned long log_dropped(void);
 
 /* errnum 0 means "no reason to append"; otherwise ": strerror(errnum)" ends the line. */
 __attribute__((format(printf, 3, 4)))

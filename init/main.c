@@ -14,8 +14,10 @@
 #include "mem.h"
 #include "opts.h"
 #include "relayio.h"
+#include "probe.h"
 #include "setup.h"
 #include "sig.h"
+#include "status.h"
 #include "tinyhold.h"
 
 #include <errno.h>
@@ -37,9 +39,11 @@
 #define FAULT_PAUSE_MIN_MS 1	/* a loop call failed: wait before the next pass, */
 #define FAULT_PAUSE_MAX_MS 1000	/* doubling while it keeps failing: never a spin */
 
-/* What each entry of the poll set is: the signalfd, one fd of slot k, or
- * one of the relay's (-n 2 and more): a source's pipe, or an output. */
-enum pfd_kind { PFD_SIGNALS, PFD_NOTIFY, PFD_EXEC, PFD_WATCH, PFD_RELAY_IN, PFD_RELAY_OUT };
+/* What each entry of the poll set is: the signalfd, one fd of slot k, one of
+ * the relay's (-n 2 and more): a source's pipe, or an output; or one of
+ * --status's (status.c). */
+enum pfd_kind { PFD_SIGNALS, PFD_NOTIFY, PFD_EXEC, PFD_WATCH, PFD_RELAY_IN, PFD_RELAY_OUT,
+		PFD_STATUS };
 struct pfd_owner {
 	enum pfd_kind kind;
 	int slot;	/* RELAY_IN: the relay's source (slot k's stdout 2k, stderr 2k+1);
@@ -129,8 +133,9 @@ static bool on_ready_fds(struct tinyhold *t, const struct pollfd *pfd, const str
 		case PFD_RELAY_IN:
 			relayio_read(&t->relay, (size_t)own[j].slot);
 			break;
-		case PFD_RELAY_OUT:
-			break;	/* room again: written when the pass acts */
+		case PFD_RELAY_OUT:	/* room again: written when the pass acts */
+		case PFD_STATUS:	/* answered by status_serve() once the pass has acted */
+			break;
 		}
 	}
 	return notify;
@@ -171,7 +176,7 @@ static void act(struct tinyhold *t)
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
 {
-	size_t cap = 1 + PFD_PER_SLOT * t->nslots + relayio_npfd(&t->relay);
+	size_t cap = 1 + PFD_PER_SLOT * t->nslots + relayio_npfd(&t->relay) + STATUS_POLLFDS;
 	struct pollfd *pfd = mem_alloc(cap, sizeof *pfd);
 	struct pfd_owner *own = mem_alloc(cap, sizeof *own);
 	int64_t pause_ms = 0;
@@ -180,7 +185,7 @@ static void loop(struct tinyhold *t)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate the poll set");
 	mem_seal();	/* the last allocation: the loop below never allocates */
 	for (;;) {
-		size_t n = 0, k;
+		size_t n = 0, k, status_at;
 		int r, o;
 
 		pause_after_fault(t, &pause_ms);
@@ -197,8 +202,11 @@ static void loop(struct tinyhold *t)
 		for (o = RELAY_STDOUT; o <= RELAY_STDERR; o++)
 			add_pfd(pfd, own, &n, relayio_out_fd(&t->relay, (enum relay_stream)o), POLLOUT,
 				PFD_RELAY_OUT, o);
+		for (status_at = k = n, n += status_pollfds(pfd + n); k < n; k++)
+			own[k] = (struct pfd_owner){ PFD_STATUS, -1 };
 		/* No deadline, no timeout: nothing here wakes up just to look. */
-		r = poll(pfd, n, deadline_left_ms(inst_next_due_ms(t), deadline_now_ms()));
+		r = poll(pfd, n, deadline_left_ms(deadline_min(inst_next_due_ms(t), status_due_ms()),
+						  deadline_now_ms()));
 		if (r < 0 && errno != EINTR) {
 			log_msg(LOG_WARN, errno, "poll");
 			t->pass.fault = true;
@@ -213,6 +221,7 @@ static void loop(struct tinyhold *t)
 		if (t->pass.sigchld)
 			reap_all(t);
 		act(t);
+		status_serve(t, pfd + status_at, n - status_at);	/* reads what the pass left */
 	}
 }
 
@@ -240,6 +249,8 @@ int main(int argc, char **argv)
 		log_error("%s", t.cfg.error);
 		log_error("try 'tinyhold --help'");
 		exit(EXIT_USAGE);
+	case OPTS_PROBE:
+		exit(probe_run(&t.cfg.status, t.cfg.probe));
 	case OPTS_RUN:
 		break;
 	}
@@ -255,6 +266,7 @@ int main(int argc, char **argv)
 
 	setup_instances(&t);
 	setup_relay(&t);
+	setup_status(&t);
 	setup_spawn(&t);
 	setup_pool(&t);	/* the instances are due to start: the loop's first pass does it */
 	act(&t);

@@ -53,6 +53,11 @@ const char opts_usage[] =
 	"      --fdstore-max N        keep up to N fds the app stores (FDSTORE=1) across restarts\n"
 	"      --reload-signal SIG    on SIG, start a new app, wait for READY=1, stop the old\n"
 	"      --ready-timeout SECS   how long a reload waits for READY=1 (default 30)\n"
+	"Status (HTTP on its own socket, never a held one):\n"
+	"      --status ADDR          serve GET /ready, /live and /metrics (Prometheus) at\n"
+	"                             ADDR, in -p's grammar: 9090, 127.0.0.1:9090, unix:/path\n"
+	"      --probe [ready|live]   ask the tinyhold at --status (TINYHOLD_STATUS) instead of\n"
+	"                             running a command; exit 0 on 200, else 1, within 1 s\n"
 	"Output:\n"
 	"  -q, --quiet                errors only\n"
 	"  -v, --verbose              also forwarded signals and reaped orphans\n"
@@ -62,15 +67,16 @@ const char opts_usage[] =
 	"\n"
 	"Each option also reads TINYHOLD_<LONG NAME> (e.g. TINYHOLD_LISTEN=\"web=8080 udp:53\",\n"
 	"TINYHOLD_RESTART=always); the command line wins.\n"
-	"Exit status: the app's, 128+N if it died of signal N, 2 bad usage, 125 setup\n"
-	"failed, 126 command not executable, 127 command not found.\n";
+	"Exit status: the app's, 128+N if it died of signal N, 2 bad usage, 124 the app\n"
+	"outlived --stop-timeout, 125 setup failed, 126 command not executable, 127\n"
+	"command not found; --probe: 0 the answer was 200, 1 anything else or none.\n";
 
 enum opt_id {
 	OPT_LISTEN, OPT_BACKLOG, OPT_RESTART, OPT_BACKOFF_MAX, OPT_MAX_RESTARTS,
 	OPT_RESTART_WINDOW, OPT_STOP_TIMEOUT, OPT_REMAP_EXIT, OPT_PROCESS_GROUP,
 	OPT_USER, OPT_QUIET, OPT_VERBOSE, OPT_NOTIFY, OPT_WATCHDOG, OPT_FDSTORE_MAX,
 	OPT_RELOAD_SIGNAL, OPT_READY_TIMEOUT, OPT_INSTANCES, OPT_LOG_PREFIX, OPT_STOP_SIGNAL,
-	OPT_DRAIN, OPT_HELP, OPT_VERSION,
+	OPT_DRAIN, OPT_STATUS, OPT_PROBE, OPT_HELP, OPT_VERSION,
 };
 
 struct opt {
@@ -103,6 +109,8 @@ static const struct opt opt_table[] = {
 	{ OPT_LOG_PREFIX, 0, "log-prefix", "TINYHOLD_LOG_PREFIX", false },
 	{ OPT_STOP_SIGNAL, 0, "stop-signal", "TINYHOLD_STOP_SIGNAL", true },
 	{ OPT_DRAIN, 0, "drain", "TINYHOLD_DRAIN", true },
+	{ OPT_STATUS, 0, "status", "TINYHOLD_STATUS", true },
+	{ OPT_PROBE, 0, "probe", NULL, true },	/* its value is optional: parse_argv() */
 	{ OPT_HELP, 'h', "help", NULL, false },
 	{ OPT_VERSION, 'V', "version", NULL, false },
 };
@@ -336,6 +344,20 @@ static int apply(struct parser *ps, const struct opt *opt, const char *value, co
 				    o->label, value, OPTS_INSTANCES_MAX);
 		cfg->instances = (int)n;
 		return 0;
+	case OPT_STATUS: {
+		const char *why = "";
+		if (spec_parse(value, &cfg->status, &why) < 0)
+			return fail(cfg, "bad %s '%s': %s", o->label, value, why);
+		if (cfg->status.datagram)
+			return fail(cfg, "bad %s '%s': HTTP needs a stream socket", o->label, value);
+		cfg->status_on = true;
+		return 0;
+	}
+	case OPT_PROBE:
+		if (strcmp(value, "ready") != 0 && strcmp(value, "live") != 0)
+			return fail(cfg, "bad %s '%s': expected ready or live", o->label, value);
+		cfg->probe = value;
+		return 0;
 	case OPT_USER:
 		if (*value == '\0' || *value == ':' || value[strlen(value) - 1] == ':')
 			return fail(cfg, "bad %s '%s': expected USER[:GROUP]", o->label, value);
@@ -478,6 +500,10 @@ static int parse_argv(struct parser *ps, int argc, char **argv)
 			return -2;
 		if (opt->id == OPT_VERSION)
 			return -3;
+		/* --probe's value is optional: the next word, if it is one of its two. */
+		if (opt->id == OPT_PROBE && value == NULL)
+			value = i + 1 < argc && (strcmp(argv[i + 1], "ready") == 0 ||
+						 strcmp(argv[i + 1], "live") == 0) ? argv[++i] : "ready";
 		if (opt->takes_value && value == NULL) {
 			if (i + 1 >= argc)
 				return fail(cfg, "option '%s' needs a value", label);
@@ -522,6 +548,13 @@ enum opts_result opts_parse(int argc, char **argv, char **envp, struct config *c
 		if (value != NULL && !ps.on_cli[opt->id] &&
 		    apply(&ps, opt, value, &(struct origin){ opt->env_name, true }) < 0)
 			return OPTS_ERROR;
+	}
+	if (cfg->probe != NULL) {
+		if (!cfg->status_on) {
+			fail(cfg, "--probe needs --status ADDR or TINYHOLD_STATUS");
+			return OPTS_ERROR;
+		}
+		return OPTS_PROBE;
 	}
 	if (cmd >= argc) {
 		fail(cfg, "missing command: tinyhold [OPTIONS] [--] COMMAND [ARG...]");

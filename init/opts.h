@@ -16,6 +16,7 @@ enum opts_result {
 	OPTS_HELP,	/* -h: print usage, exit 0 */
 	OPTS_VERSION,	/* -V */
 	OPTS_ERROR,	/* bad usage: exit 2 with cfg->error */
+	OPTS_PROBE,	/* --probe: ask the tinyhold at cfg->status, exit 0 or 1 */
 };
 
 #define OPTS_ERROR_MAX 512
@@ -44,6 +45,9 @@ struct config {
 	int64_t drain_ms;		/* --drain: serve on this long after SIGTERM; 0: none */
 	int instances;			/* -n: 1..OPTS_INSTANCES_MAX, or 0 for auto (cpus.c) */
 	bool log_prefix;		/* --log-prefix: the relay (-n 2+) says whose each line is */
+	bool status_on;			/* --status: serve /ready, /live, /metrics at status */
+	struct sockspec status;
+	const char *probe;		/* --probe: "ready" or "live"; NULL: none */
 	char **argv;			/* the command: points into the argv given */
 	char error[OPTS_ERROR_MAX];	/* one line, without "tinyhold: " */
 };

@@ -298,6 +298,7 @@ static void on_started(struct pool *p, int k, int64_t now)
 {
 	struct pool_slot *s = &p->slots[k];
 
+	s->ready = false;
 	step_sup(p, k, SUP_EV_STARTED, now);
 	if (s->role == POOL_NEW) {
 		p->ready_due_ms = now + p->cfg.ready_timeout_ms;
@@ -323,6 +324,7 @@ static void on_ready(struct pool *p, int k, int64_t now)
 {
 	struct pool_slot *s = &p->slots[k];
 
+	s->ready = true;
 	if (s->role == POOL_SERVING) {
 		step_sup(p, k, SUP_EV_READY, now);
 	} else if (s->role == POOL_NEW && k == p->replacing) {
@@ -468,4 +470,22 @@ int64_t pool_due_ms(const struct pool *p)
 			due = deadline_min(due, sup_due_ms(&s->sup));
 	}
 	return due;
+}
+
+bool pool_supervising(const struct pool *p)
+{
+	return !p->stopping && p->gave_up < 0;
+}
+
+bool pool_ready(const struct pool *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->cfg.nslots && pool_supervising(p) && !p->draining; k++) {
+		const struct pool_slot *s = &p->slots[k];
+		if (s->role == POOL_SERVING && sup_state(&s->sup) == SUP_RUNNING &&
+		    (s->ready || !p->cfg.notify))
+			return true;
+	}
+	return false;
 }

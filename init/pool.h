@@ -35,6 +35,7 @@ struct pool_slot {
 	int index;		/* the instance (TINYHOLD_INSTANCE) it runs or replaces */
 	struct sup sup;		/* of every slot but a free one */
 	enum sup_note note;	/* its supervisor's note in the last step, to log; or NONE */
+	bool ready;		/* said READY=1 since its start (pool_ready) */
 	/* Effects: what the executor does for this slot after the step, then clears
 	 * (pool_slot_clear_effects). In this order: */
 	int send_signo;		/* a stop signal for the app (the group with -g), or 0 */
@@ -99,6 +100,7 @@ struct pool_config {
 	int64_t ready_timeout_ms;	/* a replacement's READY=1 deadline */
 	int stop_signal;	/* what an instance gets when tinyhold stops it (--stop-signal) */
 	int64_t drain_ms;	/* --drain: after SIGTERM, serve on this long; 0: stop at once */
+	bool notify;		/* --notify: an instance is ready once it says READY=1 */
 	struct sup_config sup;
 };
 
@@ -151,5 +153,13 @@ int pool_stop_signal(const struct pool *p, int signo);
 
 /* Whether a slot's process runs (started, not yet reaped or being stopped). */
 bool pool_live(const struct pool *p, int slot);
+
+/* Whether the app can take traffic (GET /ready): an instance runs and, with
+ * --notify, has said READY=1 since its start; tinyhold is not draining, not
+ * stopping and has not given up. */
+bool pool_ready(const struct pool *p);
+
+/* Whether tinyhold still supervises (GET /live): not stopping, not given up. */
+bool pool_supervising(const struct pool *p);
 
 #endif

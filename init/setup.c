@@ -10,6 +10,7 @@
 #include "mem.h"
 #include "relayio.h"
 #include "sock.h"
+#include "status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,7 +121,9 @@ void setup_sockets(struct tinyhold *t)
 	t->pass_names = mem_alloc(1, HELD_NAMES_MAX + 1);
 	/* Room for what one datagram brings and for a FDSTOREREMOVE of the whole store, twice. */
 	t->notify_room = NOTIFY_FDS_MAX + (size_t)t->cfg.fdstore_max;
-	if (held_init(&t->held, cap, backlog, t->fd_limit) < 0 || t->pass_fds == NULL ||
+	/* --status's fds are tinyhold's own: what the app stores must leave them room. */
+	if (held_init(&t->held, cap, backlog, t->fd_limit - (t->cfg.status_on ? STATUS_FDS : 0)) < 0 ||
+	    t->pass_fds == NULL ||
 	    t->pass_names == NULL)
 		die(EXIT_SETUP, ENOMEM, "cannot allocate sockets");
 	adopt_inherited(t, inherited);
@@ -136,6 +139,20 @@ void setup_sockets(struct tinyhold *t)
 	default:
 		break;
 	}
+}
+
+void setup_status(struct tinyhold *t)
+{
+	char where[SPEC_PATH_MAX + 64];
+	int r;
+
+	if (!t->cfg.status_on)
+		return;
+	spec_format(&t->cfg.status, where, sizeof where);
+	r = status_open(&t->cfg.status, (size_t)t->instances, t->held.n);
+	if (r < 0)
+		die(EXIT_SETUP, -r, "cannot bind --status %s", where);
+	log_debug("status on %s", where);
 }
 
 void setup_privs(struct tinyhold *t)
@@ -166,6 +183,7 @@ void setup_pool(struct tinyhold *t)
 		.ready_timeout_ms = t->cfg.ready_timeout_ms,
 		.stop_signal = t->cfg.stop_signal,
 		.drain_ms = t->cfg.drain_ms,
+		.notify = t->cfg.notify,
 		.sup = {
 			.policy = t->cfg.restart,
 			.backoff_max_ms = t->cfg.backoff_max_ms,

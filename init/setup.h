@@ -14,6 +14,8 @@ void setup_privs(struct tinyhold *t);
 void setup_fd_limit(struct tinyhold *t);
 /* Inherited sockets (LISTEN_FDS given to us), then -p's, bound and held. */
 void setup_sockets(struct tinyhold *t);
+/* --status: its socket bound, its buffers sized for the instances and sockets. */
+void setup_status(struct tinyhold *t);
 /* The app's cwd, user, terminal and environment, for every start. */
 void setup_spawn(struct tinyhold *t);
 /* The pool (pool.c) over the slots: every instance due to start. */

@@ -38,6 +38,35 @@ static int fail_close(int fd)
 	return -e;
 }
 
+socklen_t sock_addr(const struct sockspec *s, int family, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (family == AF_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)ss;
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, s->path, s->path_len);
+		if (s->path[0] == '@') {
+			sun->sun_path[0] = '\0';	/* abstract: no file, no stale path */
+			return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + s->path_len);
+		}
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + s->path_len + 1);
+	}
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(s->port);
+		memcpy(&sin6->sin6_addr, s->addr, 16);
+		return sizeof *sin6;
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(s->port);
+	if (s->family == SPEC_INET)
+		memcpy(&sin->sin_addr, s->addr, 4);	/* else the wildcard fallback: 0.0.0.0 */
+	return sizeof *sin;
+}
+
 /* A stale socket file at the path is removed; anything else (a regular file,
  * a symlink, a directory) is refused: tinyhold never unlinks what it did not make.
  * Neither lstat() nor unlink() follows the last component, so a rename in
@@ -58,19 +87,12 @@ static int unix_clear_path(const char *path)
 
 static int open_unix(const struct sockspec *s, int backlog)
 {
-	struct sockaddr_un sun;
-	socklen_t len;
+	struct sockaddr_storage ss;
+	socklen_t len = sock_addr(s, AF_UNIX, &ss);
 	mode_t old_umask;
 	int fd, r;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, s->path, s->path_len);
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + s->path_len);
-	if (s->path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract: no file, no stale path */
-	else {
-		len++;	/* the NUL */
+	if (s->path[0] != '@') {
 		r = unix_clear_path(s->path);
 		if (r < 0)
 			return r;
@@ -83,7 +105,7 @@ static int open_unix(const struct sockspec *s, int backlog)
 	 * comes from the umask around bind(), as systemd does it: a chmod() by path
 	 * afterwards would follow whatever someone renamed over the new socket. */
 	old_umask = umask(~UNIX_SOCKET_MODE & 0777);
-	r = bind(fd, (struct sockaddr *)&sun, len);
+	r = bind(fd, (struct sockaddr *)&ss, len);
 	(void)umask(old_umask);
 	if (r < 0)
 		return fail_close(fd);
@@ -96,30 +118,17 @@ static int open_inet(const struct sockspec *s, int backlog, int family)
 {
 	int type = (s->datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC;
 	struct sockaddr_storage ss;
-	socklen_t len;
+	socklen_t len = sock_addr(s, family, &ss);
 	int fd, on = 1;
 
 	fd = socket(family, type, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&ss, 0, sizeof ss);
 	if (family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 		int v6only = s->v6only;
 		/* Explicit both ways: the sysctl net.ipv6.bindv6only may say otherwise. */
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0)
 			return fail_close(fd);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(s->port);
-		memcpy(&sin6->sin6_addr, s->addr, 16);
-		len = sizeof *sin6;
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(s->port);
-		if (s->family == SPEC_INET)
-			memcpy(&sin->sin_addr, s->addr, 4);	/* else the wildcard fallback: 0.0.0.0 */
-		len = sizeof *sin;
 	}
 	/* Lets a restarted *container* bind through TIME_WAIT; the app itself never binds. */
 	if (!s->datagram && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)

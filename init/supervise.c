@@ -317,6 +317,11 @@ unsigned long sup_restarts(const struct sup *s)
 	return s->restarts;
 }
 
+bool sup_watchdog_fired(const struct sup *s)
+{
+	return s->forced_failure;
+}
+
 int64_t sup_delay_ms(const struct sup *s)
 {
 	return s->delay_ms;

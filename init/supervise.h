@@ -131,6 +131,7 @@ int sup_timeout_ms(const struct sup *s, int64_t now_ms);
 enum sup_state sup_state(const struct sup *s);
 enum sup_note sup_note(const struct sup *s);	/* of the last step */
 unsigned long sup_restarts(const struct sup *s);	/* TINYHOLD_RESTARTS */
+bool sup_watchdog_fired(const struct sup *s);	/* in this run, until the next start */
 int64_t sup_delay_ms(const struct sup *s);	/* of the last SUP_NOTE_RESTART */
 int64_t sup_started_ms(const struct sup *s);
 int sup_exit_code(const struct sup *s);	/* valid once sup_step() returned SUP_EXIT */

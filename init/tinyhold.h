@@ -13,6 +13,7 @@
 
 #include "fdstore.h"
 #include "held.h"
+#include "metrics.h"
 #include "notify.h"
 #include "opts.h"
 #include "pool.h"
@@ -58,6 +59,7 @@ struct tinyhold {
 	pid_t self;
 	bool give_tty;
 	struct pass pass;
+	struct counters counted;	/* by step() in instances.c, for GET /metrics */
 };
 
 #endif

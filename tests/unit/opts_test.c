@@ -81,6 +81,10 @@ static void dump(const struct config *cfg, char *buf, size_t len)
 	       (long long)cfg->ready_timeout_ms);
 	append(buf, len, " instances=%d log_prefix=%d stop_signal=%d drain=%lld", cfg->instances,
 	       cfg->log_prefix, cfg->stop_signal, (long long)cfg->drain_ms);
+	if (cfg->status_on)
+		spec_format(&cfg->status, where, sizeof where);
+	append(buf, len, " status=%s probe=%s", cfg->status_on ? where : "(none)",
+	       cfg->probe ? cfg->probe : "(none)");
 	append(buf, len, " remap=");
 	for (code = 0; code < REMAP_MAX; code++)
 		if (cfg->remap[code]) {
@@ -122,7 +126,8 @@ static const char *missing_word(const char *want, const char *have)
 
 static const char *result_name(enum opts_result r)
 {
-	static const char *const names[] = { "OPTS_RUN", "OPTS_HELP", "OPTS_VERSION", "OPTS_ERROR" };
+	static const char *const names[] = { "OPTS_RUN", "OPTS_HELP", "OPTS_VERSION", "OPTS_ERROR",
+					     "OPTS_PROBE" };
 
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
 }
@@ -149,12 +154,12 @@ static void run_case(const struct opts_case *c)
 			  result_name(c->result), cfg.error);
 	} else if (r == OPTS_ERROR && strcmp(cfg.error, c->want) != 0) {
 		fail_case(c, "error '%s', want '%s'", cfg.error, c->want);
-	} else if (r == OPTS_RUN) {
+	} else if (r == OPTS_RUN || r == OPTS_PROBE) {
 		dump(&cfg, have, sizeof have);
 		gone = missing_word(c->want, have);
 		if (gone != NULL)
 			fail_case(c, "no '%s' in: %s", gone, have);
-		if (cfg.argv < argv || cfg.argv >= argv + argc)
+		if (r == OPTS_RUN && (cfg.argv < argv || cfg.argv >= argv + argc))
 			fail_case(c, "cfg.argv does not point into the argv given");
 	}
 	mem_free(cfg.specs);	/* tinyhold never frees them; ASan's leak check would see it here */
@@ -167,11 +172,12 @@ static void run_case(const struct opts_case *c)
 /* Words for a default config; the command is ./app unless said otherwise. */
 #define DEFAULTS "backlog=-1 restart=on-failure backoff_max=10000 max_restarts=0 " \
 		 "window=60000 stop_timeout=10000 process_group=0 verbosity=0 user=(none) " \
-		 "instances=1 remap= specs="
+		 "instances=1 status=(none) probe=(none) remap= specs="
 
 #define TH "tinyhold"
 #define RUN OPTS_RUN
 #define ERR OPTS_ERROR
+#define PROBE OPTS_PROBE
 
 /* Built in main(): longer than a table literal should be. */
 static char env_longest_spec[1024], env_overlong_word[1024];
@@ -561,6 +567,39 @@ int main(void)
 		/* TINYHOLD_RESTART is a prefix of TINYHOLD_RESTART_WINDOW: must not match it. */
 		{ "TINYHOLD_RESTART_WINDOW alone", { TH, "./app" }, { "TINYHOLD_RESTART_WINDOW=5", NULL },
 		  RUN, "restart=on-failure window=5000" },
+		/* --status and --probe (issue 16). */
+		{ "--status 9090", { TH, "--status", "9090", "./app" }, { NULL }, RUN,
+		  "status=[::]:9090 probe=(none) specs=" },
+		{ "--status=unix:/run/th.sock", { TH, "--status=unix:/run/th.sock", "./app" }, { NULL },
+		  RUN, "status=unix:/run/th.sock" },
+		{ "TINYHOLD_STATUS=127.0.0.1:9090", { TH, "./app" },
+		  { "TINYHOLD_STATUS=127.0.0.1:9090", NULL }, RUN, "status=127.0.0.1:9090" },
+		{ "--status wins over TINYHOLD_STATUS", { TH, "--status", "9091", "./app" },
+		  { "TINYHOLD_STATUS=abc", NULL }, RUN, "status=[::]:9091" },
+		{ "--status with a bad address", { TH, "--status", "99999", "./app" }, { NULL }, ERR,
+		  "bad --status '99999': port out of range (1-65535)" },
+		{ "TINYHOLD_STATUS with a bad address", { TH, "./app" }, { "TINYHOLD_STATUS=[::1", NULL },
+		  ERR, "bad TINYHOLD_STATUS '[::1': missing ']'" },
+		{ "--status on udp", { TH, "--status", "udp:9090", "./app" }, { NULL }, ERR,
+		  "bad --status 'udp:9090': HTTP needs a stream socket" },
+		{ "--status after the command is the command's", { TH, "./app", "--status" }, { NULL }, RUN, "cmd=./app,--status" },
+		{ "--status without its value", { TH, "--status" }, { NULL }, ERR,
+		  "option '--status' needs a value" },
+		{ "--probe alone asks /ready of TINYHOLD_STATUS", { TH, "--probe" },
+		  { "TINYHOLD_STATUS=9090", NULL }, PROBE, "status=[::]:9090 probe=ready" },
+		{ "--probe live", { TH, "--probe", "live" }, { "TINYHOLD_STATUS=9090", NULL }, PROBE,
+		  "probe=live" },
+		{ "--probe=ready --status", { TH, "--probe=ready", "--status", "unix:@th" }, { NULL }, PROBE,
+		  "status=unix:@th probe=ready" },
+		{ "--probe then a command: the probe", { TH, "--probe", "--status", "1", "./app" }, { NULL },
+		  PROBE, "probe=ready" },
+		{ "--probe with a bad value", { TH, "--probe=maybe" }, { "TINYHOLD_STATUS=9090", NULL }, ERR,
+		  "bad --probe 'maybe': expected ready or live" },
+		{ "--probe without an address", { TH, "--probe" }, { NULL }, ERR,
+		  "--probe needs --status ADDR or TINYHOLD_STATUS" },
+		{ "--probe with a malformed TINYHOLD_LISTEN", { TH, "--probe" },
+		  { "TINYHOLD_STATUS=9090", "TINYHOLD_LISTEN=abc", NULL }, ERR,
+		  "bad TINYHOLD_LISTEN spec 'abc': port is not a number" },
 		{ "near-miss names are ignored", { TH, "./app" },
 		  { "TINYHOLD_LISTENX=80", "TINYHOLD_LISTEN", "tinyhold_listen=80", "TINYHOLD_HELP=1",
 		    NULL }, RUN, DEFAULTS " cmd=./app" },

@@ -337,11 +337,133 @@ static const struct scenario scenarios[] = {
 
 };
 
+/* The readiness rule (GET /ready) and liveness (GET /live) after each step. */
+struct ready_step {
+	int64_t now;
+	int kind;		/* enum pool_ev_kind, or E_END */
+	int slot;
+	int arg;		/* as in struct step */
+	bool ready, live;
+};
+
+struct ready_scenario {
+	const char *about;
+	int instances;
+	bool notify;
+	long max_restarts;
+	struct ready_step steps[STEPS_MAX];
+	int64_t drain_ms;	/* --drain */
+};
+
+static const struct ready_scenario ready_scenarios[] = {
+	{ "without --notify, ready while an instance runs", 1, false, 0, {
+		{ 0, STARTED(0), true, true },
+		{ 2000, EXITED(0, 1), false, true },
+		{ 2000, EMPTY(0), false, true },
+		{ 2000, STARTED(0), true, true },
+		{ 3000, STOP(SIGTERM), false, false },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "with --notify, ready from READY=1 until the instance ends; again after its restart's", 1,
+	  true, 0, {
+		{ 0, STARTED(0), false, true },
+		{ 10, READY(0), true, true },
+		{ 2000, EXITED(0, 1), false, true },
+		{ 2000, EMPTY(0), false, true },
+		{ 2000, STARTED(0), false, true },	/* the last run's READY=1 does not count */
+		{ 2100, READY(0), true, true },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "of two, one ready instance is enough", 2, true, 0, {
+		{ 0, STARTED(0), false, true },
+		{ 0, STARTED(1), false, true },
+		{ 10, READY(1), true, true },
+		{ 2000, EXITED(1, 1), false, true },
+		{ 2000, READY(0), true, true },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "a reload stays ready throughout: the old serves until the new said READY=1", 1, true, 0, {
+		{ 0, STARTED(0), false, true },
+		{ 10, READY(0), true, true },
+		{ 100, RELOAD, true, true },
+		{ 100, STARTED(1), true, true },
+		{ 200, READY(1), true, true },	/* promoted: 0 is told to stop */
+		{ 300, EXITED(0, 0), true, true },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "a replacement that takes over without READY=1 is not ready", 1, true, 0, {
+		{ 0, STARTED(0), false, true },
+		{ 10, READY(0), true, true },
+		{ 100, RELOAD, true, true },
+		{ 100, STARTED(1), true, true },
+		{ 200, EXITED(0, 1), false, true },
+		{ 300, READY(1), true, true },
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "given up: neither ready nor live", 2, false, 1, {
+		{ 0, STARTED(0), true, true },
+		{ 0, STARTED(1), true, true },
+		{ 100, EXITED(1, 1), true, true },
+		{ 100, EMPTY(1), true, true },
+		{ 100, STARTED(1), true, true },
+		{ 200, EXITED(1, 1), true, true },
+		{ 200, EMPTY(1), false, false },	/* gave up: 0 still runs, being stopped */
+		{ 0, E_END, 0, 0, false, false } }, 0 },
+	{ "--drain: not ready from SIGTERM on, still live while it serves; then neither", 1, true, 0, {
+		{ 0, STARTED(0), false, true },
+		{ 10, READY(0), true, true },
+		{ 1000, STOP(SIGTERM), false, true },
+		{ 2000, EXITED(0, 1), false, true },	/* a crash in the drain: restarted */
+		{ 2000, EMPTY(0), false, true },
+		{ 2000, STARTED(0), false, true },
+		{ 2100, READY(0), false, true },	/* ready again, but draining */
+		{ 6000, TIMER, false, false },
+		{ 0, E_END, 0, 0, false, false } }, 5000 },
+};
+
+static void run_ready(const struct ready_scenario *sc)
+{
+	static const bool remap[REMAP_MAX];
+	struct pool_slot slots[SLOTS_MAX];
+	int64_t ring[16];
+	int codes[N_MAX];
+	struct pool p;
+	struct pool_config cfg = {
+		.instances = sc->instances,
+		.nslots = (size_t)sc->instances + POOL_SLOTS_EXTRA,
+		.ready_timeout_ms = READY_MS,
+		.notify = sc->notify,
+		.stop_signal = SIGTERM,
+		.drain_ms = sc->drain_ms,
+		.sup = { .policy = RESTART_ON_FAILURE, .backoff_max_ms = 0, .window_ms = 60000,
+			 .max_restarts = sc->max_restarts, .stop_timeout_ms = STOP_MS,
+			 .remap = remap },
+	};
+	int i;
+
+	begin(sc->about);
+	pool_init(&p, &cfg, slots, sc->max_restarts > 0 ? ring : NULL, codes);
+	for (i = 0; i < STEPS_MAX && sc->steps[i].kind != E_END; i++) {
+		const struct ready_step *st = &sc->steps[i];
+		struct pool_ev ev = { .kind = (enum pool_ev_kind)st->kind, .slot = st->slot,
+				      .signo = st->arg };
+		size_t k;
+
+		if (st->kind == POOL_EV_EXITED)
+			ev.exit = (struct sup_event){ .kind = SUP_EV_EXITED, .exit_code = st->arg };
+		pool_step(&p, &ev, st->now);
+		for (k = 0; k < cfg.nslots; k++)
+			pool_slot_clear_effects(&slots[k]);
+		if (pool_ready(&p) != st->ready)
+			fail("step %d: ready %d, want %d", i + 1, pool_ready(&p), st->ready);
+		if (pool_supervising(&p) != st->live)
+			fail("step %d: live %d, want %d", i + 1, pool_supervising(&p), st->live);
+	}
+	tally();
+}
+
 int main(void)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
 		run(&scenarios[i]);
+	for (i = 0; i < sizeof ready_scenarios / sizeof ready_scenarios[0]; i++)
+		run_ready(&ready_scenarios[i]);
 	return check_summary();
 }
