@@ -243,13 +243,15 @@ elapsed_ms() {
 	ELAPSED_MS=$(((t1 - t0) / 1000000))
 }
 
+# The probe's own deadline is 900 ms (it says so when it strikes); the clock here only
+# catches a hang: 3 s, so that a slow start (ASan, a loaded machine) is not a failure.
 @test "--probe gives up within 1 s: nothing listening, or a server that never answers" {
 	local port
 	port=$(free_port)
 	elapsed_ms env TINYHOLD_STATUS="127.0.0.1:$port" "$TINYHOLD" --probe
 	[ "$STATUS" -eq 1 ]
 	grep -qx "tinyhold: cannot ask 127.0.0.1:$port: Connection refused" elapsed.out
-	[ "$ELAPSED_MS" -lt 1000 ]
+	[ "$ELAPSED_MS" -lt 3000 ]
 	# A listener that never accepts: the kernel completes the connect, nobody answers.
 	"$PY" -c '
 import socket, sys, time
@@ -260,7 +262,7 @@ print("listening", flush=True); time.sleep(30)' "$port" >holder.out 3>&- &
 	elapsed_ms env TINYHOLD_STATUS="127.0.0.1:$port" "$TINYHOLD" --probe live
 	[ "$STATUS" -eq 1 ]
 	grep -qx "tinyhold: no answer from 127.0.0.1:$port within 900 ms" elapsed.out
-	[ "$ELAPSED_MS" -lt 1000 ]
+	[ "$ELAPSED_MS" -lt 3000 ]
 	elapsed_ms env TINYHOLD_STATUS="unix:$BATS_TEST_TMPDIR/none.sock" "$TINYHOLD" --probe
 	[ "$STATUS" -eq 1 ]
 	grep -qx "tinyhold: cannot ask unix:$BATS_TEST_TMPDIR/none.sock: No such file or directory" elapsed.out
