@@ -6,11 +6,12 @@
 For each of "--drain DRAIN_SECS" (default 1) and no drain: tinyhold holds a
 port and serves --status; the app (this script, "app") answers HTTP on the held
 socket and, on SIGTERM, closes its listener and exits, as a graceful server
-does. Four clients send requests in a loop; a watcher asks /ready every 20 ms
+does. Four clients send requests in a loop; a watcher asks /ready every 5 ms
 and, once it is not 200, stops the clients: a stand-in for the endpoint
 removal that makes a load balancer send no more. After 1 s of traffic tinyhold
 gets SIGTERM. Each request ends ok, refused (ECONNREFUSED), reset, or
-unanswered (no answer in 2 s). Prints a Markdown table."""
+unanswered (no answer in 2 s). Prints a Markdown table, with the time from
+SIGTERM to the watcher's first 503 (within its 5 ms between asks)."""
 import os
 import signal
 import socket
@@ -20,7 +21,7 @@ import threading
 import time
 
 CLIENTS = 4
-READY_POLL_S = 0.02
+READY_POLL_S = 0.005
 ANSWER_S = 2.0
 
 
@@ -97,9 +98,12 @@ def run(tinyhold, drain):
             with lock:
                 counts[kind] += 1
 
+    seen = []
+
     def watcher():
         while ready_ok(sport):
             time.sleep(READY_POLL_S)
+        seen.append(time.monotonic())
         stop.set()
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
@@ -112,7 +116,7 @@ def run(tinyhold, drain):
     for t in threads:
         t.join()
     th.wait(timeout=30)
-    return counts, time.monotonic() - t0
+    return counts, time.monotonic() - t0, (seen[0] - t0) * 1000 if seen else -1
 
 
 def main():
@@ -120,13 +124,13 @@ def main():
         app()
     tinyhold = sys.argv[1]
     drain = sys.argv[2] if len(sys.argv) > 2 else "1"
-    print("| stop | requests answered | refused | reset | unanswered | SIGTERM to exit |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| stop | requests answered | refused | reset | unanswered | SIGTERM to /ready 503 | SIGTERM to exit |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for d in (drain, None):
-        counts, secs = run(tinyhold, d)
-        print("| %s | %d | %d | %d | %d | %.2f s |" % (
+        counts, secs, ms503 = run(tinyhold, d)
+        print("| %s | %d | %d | %d | %d | %.0f ms | %.2f s |" % (
             "--drain %s" % d if d else "no drain", counts["ok"], counts["refused"],
-            counts["reset"], counts["unanswered"], secs))
+            counts["reset"], counts["unanswered"], ms503, secs))
 
 
 main()

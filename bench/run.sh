@@ -659,6 +659,14 @@ PY
 		echo "Idle with --status: $((sw1 - sw0)) wake-ups in ${STATUS_IDLE_SECS} s."
 	} | tee "$R/status/status.md"
 	stop "$pid"
+	# A stop under load, with and without --drain, behind clients that stop
+	# sending once /ready turns 503 (a stand-in for the endpoints' removal).
+	{
+		echo
+		echo "A stop under load: 4 clients, SIGTERM after 1 s (bench/drainbench.py):"
+		echo
+		python3 bench/drainbench.py "$TH" 1
+	} | tee -a "$R/status/status.md"
 }
 
 main() {

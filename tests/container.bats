@@ -16,7 +16,8 @@ BIG_MS=8000		# an upper bound that only the other party's timeout would reach
 # ct_build IMAGE CONTEXT: podman build as users run docker build, offline.
 ct_build() {
 	local log="$BATS_FILE_TMPDIR/build-${1//[\/:]/_}.log"
-	podman build --pull=never -t "$1" "$2" >"$log" 2>&1 || {
+	# --format docker: the OCI format drops HEALTHCHECK (examples/Dockerfile has one).
+	podman build --pull=never --format docker -t "$1" "$2" >"$log" 2>&1 || {
 		cat "$log"
 		echo "cannot build $1 from $2"
 		return 1
@@ -345,18 +346,50 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	[ "$(grep -c 'tinyhold: started /demo-server as pid [0-9]* (restart 0)' <<<"$output")" = 2 ]
 }
 
+@test "the demo image's HEALTHCHECK (/tinyhold --probe): healthy while the demo serves, unhealthy while it waits out a long back-off" {
+	local port i
+	port=$(free_port)
+	[ "$(podman image inspect --format '{{json .Config.Healthcheck.Test}}' "$CT_DEMO")" = \
+		'["CMD","/tinyhold","--probe"]' ]
+	ct_run th-ct-health -p "127.0.0.1:$port:8080" -e TINYHOLD_BACKOFF_MAX=60 \
+		--health-interval disable "$CT_DEMO"
+	wait_http "$port"
+	run -0 podman healthcheck run th-ct-health
+	# Crash it until a restart waits 3.2 s or more (each run is short: the back-off doubles).
+	for ((i = 0; i < 10; i++)); do
+		ct_log_has th-ct-health '^tinyhold: restarting in ([3-9]|[1-9][0-9])\.[0-9]{3}s' && break
+		wait_http "$port"
+		http "$port" /crash >/dev/null 2>&1 || true
+		wait_until 10 bash -c "[ \$(podman logs th-ct-health 2>&1 | grep -c '^tinyhold: restarting') -gt $i ]"
+	done
+	run ! podman healthcheck run th-ct-health
+	[ "$output" = unhealthy ]
+	[ "$(ct_state th-ct-health '{{.State.Running}}')" = true ]
+	# Back again once the back-off is over.
+	wait_http "$port"
+	wait_until 10 podman healthcheck run th-ct-health
+}
+
 @test "podman kube play of examples/demo-kube.yaml serves, survives a crash without a container restart, and is torn down" {
-	local port yaml="$BATS_TEST_TMPDIR/demo-kube.yaml" before
+	local port sport yaml="$BATS_TEST_TMPDIR/demo-kube.yaml" before
 
 	port=$(free_port)
-	sed "s/hostPort: 8080$/hostPort: $port/" "$REPO_DIR/examples/demo-kube.yaml" >"$yaml"
+	sport=$(free_port)
+	sed -e "s/hostPort: 8080$/hostPort: $port/" -e "s/hostPort: 9090$/hostPort: $sport/" \
+		"$REPO_DIR/examples/demo-kube.yaml" >"$yaml"
 	grep -q "hostPort: $port$" "$yaml"
+	grep -q "hostPort: $sport$" "$yaml"
 	run -0 podman kube play "$yaml"
 	CT=$CT_POD-demo
 	wait_http "$port"
 	run -0 http "$port" /
 	[[ "$output" =~ \(restart\ 0\)$ ]]
 	before=$(ct_state "$CT" '{{.State.Pid}} {{.State.StartedAt}}')
+	# The probes of the yaml, on tinyhold's status port, as the kubelet asks them.
+	run -0 curl -sS -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/ready"
+	[ "$output" = 200 ]
+	run -0 curl -sS -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/live"
+	[ "$output" = 200 ]
 
 	run -0 http "$port" /crash
 	run -0 http "$port" /
@@ -365,10 +398,14 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	[ "$(ct_state "$CT" '{{.State.Pid}} {{.State.StartedAt}}')" = "$before" ]
 	[ "$(podman pod inspect --format '{{.State}}' "$CT_POD")" = Running ]
 	ct_log_has "$CT" '^tinyhold: restarting now \(restart 1\)$'
+	# What the orchestrator does not see, the scrape does.
+	run -0 curl -sS -m 3 "http://127.0.0.1:$sport/metrics"
+	grep -qx 'tinyhold_restarts_total 1' <<<"$output"
 	# TINYHOLD_USER from the pod's env: the demo runs as nobody (a scratch image, no /etc/passwd).
 	[ "$(ct_ids "$CT" /demo-server)" = "65534 65534 0000000000000000" ]
 	[ "$(ct_ids "$CT" '/tinyhold -p 8080 -- /demo-server' | cut -d' ' -f1,2)" = "0 0" ]
 
+	# The stop drains 5 s (TINYHOLD_DRAIN of the yaml) before the demo gets SIGTERM.
 	run -0 podman kube down "$yaml"
 	run ! podman pod exists "$CT_POD"
 	run ! podman container exists "$CT"

@@ -59,16 +59,28 @@ stop_signal_quit() {
 	[ "${lines[0]}" = "tinyhold: bad --stop-signal 'CHLD': not a signal that ends a process" ]
 }
 
+# ready_code SPORT: the status code of /ready; ready_is SPORT CODE.
+ready_code() { curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/ready"; }
+ready_is() { [ "$(ready_code "$1")" = "$2" ]; }
+
 drain_serves() {
-	local port out
+	local port sport out t0 ms
 	port=$(free_port)
-	start_tinyhold --drain 2 -p "$port" -- "$APP"
+	sport=$(free_port)
+	start_tinyhold --drain 2 --status "127.0.0.1:$sport" -p "$port" -- "$APP"
 	wait_line '^up ' "$TH_OUT"
 	wait_port "$port"
+	wait_until 5 ready_is "$sport" 200
 	# The client asks for 1.8 s, from just before SIGTERM to just before the drain ends.
 	"$PY" "$PROBE" loop "$port" stop-client 1.8 >client.out 3>&- &
 	CLIENT_PID=$!
+	t0=$(date +%s%N)
 	kill -TERM "$(th_pid)"
+	# /ready turns 503 at once (make bench-status measures it: a few ms), not after the drain.
+	wait_until 5 ready_is "$sport" 503
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# /ready 503 after ${ms} ms"
+	[ "$ms" -lt 1000 ]
 	wait_line '^tinyhold: got SIGTERM; draining for 2\.000s: not ready, still serving'
 	# A crash during the drain is restarted as ever.
 	curl -s -m 5 "http://127.0.0.1:$port/crash" || true
@@ -89,7 +101,7 @@ drain_serves() {
 	[ "$TH_STATUS" -eq 0 ]
 }
 
-@test "--drain 2: after SIGTERM every request is answered for 2 s, a crash is restarted, then the stop goes on (also as PID 1)" {
+@test "--drain 2: after SIGTERM /ready is 503 at once, every request is answered for 2 s, a crash is restarted, then the stop goes on (also as PID 1)" {
 	in_both_modes drain_serves
 }
 
