@@ -412,6 +412,61 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	run ! http_ok "$port"
 }
 
+# ---- README's recommended setups: the Dockerfiles beside each server ------------
+
+# ct_build_example IMAGE DIR: podman build of examples/servers/DIR, its apt-get
+# served from the .debs fresh-check keeps (a cache: each build still installs).
+ct_build_example() {
+	local cache=${TINYHOLD_APT_CACHE-/var/cache/tinyhold-fresh-check} vol=()
+	if [ -n "$cache" ]; then
+		mkdir -p "$cache/archives/partial"
+		cp -l -n /var/cache/apt/archives/*.deb "$cache/archives/" 2>/dev/null || true
+		vol=(-v "$cache/archives:/var/cache/apt/archives")
+	fi
+	podman build --pull=never "${vol[@]}" -t "$1" "$REPO_DIR/examples/servers/$2" \
+		>"$BATS_TEST_TMPDIR/build.log" 2>&1 || { cat "$BATS_TEST_TMPDIR/build.log"; return 1; }
+}
+
+# ct_example NAME IMAGE DIR PORT REPLY: builds and runs it, published on a free
+# port; it replies REPLY with "restart 0"; SIGKILL of an instance of the app
+# (from the host: a scratch image has no kill) and the next replies still come,
+# one of them from "restart 1"; the app runs as nobody, tinyhold as root.
+ct_example() {
+	local name=$1 image=$2 dir=$3 cport=$4 reply=$5 port hpid app i out
+	ct_build_example "$image" "$dir"
+	port=$(free_port)
+	ct_run "$name" -p "127.0.0.1:$port:$cport" "$image"
+	wait_until 30 http_ok "$port"
+	run -0 http "$port" /
+	[ "$output" = "$reply, restart 0" ]
+	hpid=$(ct_state "$name" '{{.State.Pid}}')
+	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$hpid/status")" = 0 ]
+	app=$(ps -o pid= --ppid "$hpid" | head -n 1)
+	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$app/status")" = 65534 ]
+	kill -KILL "$app"
+	for ((i = 0; i < 50; i++)); do
+		out=$(http "$port" /)	# never refused: another instance, or the held socket's queue
+		[ "$out" != "$reply, restart 1" ] || break
+	done
+	[ "$out" = "$reply, restart 1" ]
+	[ "$(ct_state "$name" '{{.State.Running}} {{.RestartCount}}')" = "true 0" ]
+	podman stop "$name" >/dev/null
+	podman rmi --ignore "$image" >/dev/null 2>&1 || true
+}
+
+@test "README's Node.js setup, examples/servers/node/Dockerfile: -n auto, -u, a crash is not the container's" {
+	ct_example th-ct-node localhost/tinyhold-ct-node node 8080 "hello from node"
+	ct_log_has th-ct-node '^tinyhold: [0-9]+ instances? '
+}
+
+@test "README's Python setup, examples/servers/python/Dockerfile: uvicorn from Debian on fd 3, -n auto" {
+	ct_example th-ct-python localhost/tinyhold-ct-python python 8080 "hello from python"
+}
+
+@test "README's Go setup, examples/servers/go/Dockerfile: port 80 bound as root, the app as nobody on scratch" {
+	ct_example th-ct-go localhost/tinyhold-ct-go go 80 "hello from go"
+}
+
 # ---- another architecture: the Dockerfile cross-compiles (issue 11) ------------
 
 CT_ARM64=localhost/tinyhold:ct-arm64
