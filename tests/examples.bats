@@ -1,0 +1,29 @@
+#!/usr/bin/env bats
+# The examples docs/ shows in parts, run whole: examples/notify/state.py speaks
+# sd_notify (READY=1, STATUS=, the fd store) under tinyhold. The snippets of
+# README.md and docs/ are, byte for byte, regions of files that the tests run.
+
+load common
+
+teardown() {
+	cleanup_tinyhold
+	no_leftovers
+}
+
+@test "README and docs/: every fenced snippet is, byte for byte, a region of a tested file" {
+	run -0 "$BIN/readme_check.py" snippets "$REPO_DIR/README.md" "$REPO_DIR"/docs/*.md
+	[[ "${lines[-1]}" =~ ^readme_check:\ [0-9]+\ snippets\ checked,\ 0\ bad$ ]]
+}
+
+@test "docs/sd_notify.md's example: READY=1, and a memfd in the fd store counts the starts across two crashes" {
+	"$PY" -c 'import systemd.daemon' 2>/dev/null || skip "needs python3-systemd"
+	local port
+	port=$(free_port)
+	start_tinyhold --fdstore-max 1 --backoff-max 0 -p "web=127.0.0.1:$port" -- \
+		"$PY" "$REPO_DIR/examples/notify/state.py"
+	wait_line '^tinyhold: pid [0-9]+ status: start 3$' "$TH_LOG" 20
+	[ "$(count_lines '^tinyhold: pid [0-9]+ is ready$')" = 3 ]
+	[ "$(count_lines 'died of SIGABRT')" = 2 ]
+	run -0 curl -sS -m 5 "http://127.0.0.1:$port/"
+	[ "$output" = "start 3" ]
+}
