@@ -188,11 +188,19 @@ build/unit/mem_test: tests/unit/mem_test.c tests/unit/check.h init/mem.c init/me
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -UMEM_LIBC -o $@ $< init/mem.c
 
-demo: need-build
+# make demo: the demo server under tinyhold, asked three questions with curl
+# (a fresh machine has none: [demo] installs it) while it serves on. Ctrl-C goes
+# to the demo alone (tinyhold gives it the terminal), which dies of SIGINT:
+# -e 130 makes that the clean end it is, so make ends with 0, not "Error 130".
+demo:
+	@tests/need build demo
 	@$(MAKE) --no-print-directory demo-run
+DEMO_PORT = 8080
+DEMO_ASK  = for i in $$(seq 100); do curl -s -o /dev/null localhost:$(DEMO_PORT)/ && break; sleep 0.1; done; \
+	for q in / /crash /; do printf '%-28s \# %s\n' "curl localhost:$(DEMO_PORT)$$q" "$$(curl -sS localhost:$(DEMO_PORT)$$q)"; done; \
+	echo "demo: it serves on: curl localhost:$(DEMO_PORT)/ yourself; Ctrl-C stops it"
 demo-run: tinyhold examples/demo-server
-	@echo "tinyhold: try: curl localhost:8080/   curl localhost:8080/crash   (Ctrl-C stops)"
-	./tinyhold -p 8080 -- examples/demo-server
+	@{ $(DEMO_ASK); } & ./tinyhold -e 130 -p $(DEMO_PORT) -- examples/demo-server
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc

@@ -27,3 +27,45 @@ teardown() {
 	run -0 curl -sS -m 5 "http://127.0.0.1:$port/"
 	[ "$output" = "start 3" ]
 }
+
+@test "make demo asks the demo three times, serves on, and Ctrl-C on its terminal ends it with 0" {
+	local port
+	port=$(free_port)
+	run -0 timeout 200 "$PY" - "$REPO_DIR" "$port" <<'PY'
+import os, pty, select, sys, time
+repo, port = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(repo)
+    os.environ["TINYHOLD_NO_INSTALL"] = "1"
+    os.execvp("make", ["make", "--no-print-directory", "demo", "DEMO_PORT=" + port])
+out = b""
+def pump(until, seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return False
+            if not data:
+                return False
+            out += data
+            if until and until in out:
+                return True
+    return False
+ready = pump(b"Ctrl-C stops it", 180)
+os.write(fd, b"\x03")
+pump(None, 10)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+print("ready=%s exit=%d" % (ready, os.waitstatus_to_exitcode(status)))
+PY
+	[ "${lines[-1]}" = "ready=True exit=0" ]
+	[[ "$output" =~ curl\ localhost:$port/\ +\#\ hello\ from\ pid\ [0-9]+\ \(restart\ 0\) ]]
+	[[ "$output" =~ curl\ localhost:$port/crash\ +\#\ crashing ]]
+	[[ "$output" =~ curl\ localhost:$port/\ +\#\ hello\ from\ pid\ [0-9]+\ \(restart\ 1\) ]]
+	[[ "$output" == *"died of SIGINT"* ]]
+	[[ "$output" != *Error* ]] && [[ "$output" != *Interrupt* ]]
+}
