@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# dist-check: `make dist` is reproducible. It runs here (reusing what is built),
+# then in a clean clone of HEAD at another path, built from nothing; every file
+# of the two dist/ must be the same bytes. As root, with podman and the cross
+# compilers set up (.ci/podman-setup.sh, .ci/cross-setup.sh).
+#
+#   tests/dist-check.sh        (make test-dist)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { echo "dist-check: $*" >&2; }
+fail() { say "FAILED: $*"; exit 1; }
+
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	fail "uncommitted changes: make dist builds them here, the clone builds HEAD"
+start=$(date +%s)
+make --no-print-directory dist >/dev/null
+say "make dist here: $(($(date +%s) - start))s"
+
+# Another path, another umask, another time of day: none may show in the bytes.
+work=$(mktemp -d /var/tmp/tinyhold-dist.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+git clone -q --no-checkout "$PWD" "$work/elsewhere"
+git -C "$work/elsewhere" checkout -q --detach "$(git rev-parse HEAD)"
+start=$(date +%s)
+(umask 0027 && cd "$work/elsewhere" && make --no-print-directory -j2 dist >/dev/null)
+say "make dist in a clean clone at $work/elsewhere: $(($(date +%s) - start))s"
+
+# The file lists, then each file.
+diff <(cd dist && ls -l --time-style=+%s | awk 'NR > 1 { print $1, $5, $6, $7 }') \
+	<(cd "$work/elsewhere/dist" && ls -l --time-style=+%s | awk 'NR > 1 { print $1, $5, $6, $7 }') ||
+	fail "the two dist/ differ in their files, modes, sizes or times"
+bad=0
+for f in dist/*; do
+	cmp -s "$f" "$work/elsewhere/$f" || { say "differs: $f"; bad=1; }
+done
+[ "$bad" = 0 ] || fail "make dist is not reproducible"
+say "the same $(ls dist | wc -l) files, byte for byte:"
+sed 's/^/    /' dist/SHA256SUMS >&2
