@@ -258,6 +258,7 @@ dist:
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) .ci/dist-image.sh dist $(VERSION) \
 		$(foreach a,$(DIST_ARCHES),$(a)=$(PLATFORM_$(a)))
 	cd dist && sha256sum tinyhold-* >SHA256SUMS
+	chmod 0644 dist/SHA256SUMS dist/*.tar	# whatever the umask
 	touch -d @$(SOURCE_DATE_EPOCH) dist/*
 	@cat dist/SHA256SUMS
 
