@@ -10,7 +10,7 @@
 # Reproducible: podman build --timestamp sets the image's and the layer's
 # times to SOURCE_DATE_EPOCH, --no-cache rebuilds every layer, and
 # --identity-label=false leaves out the builder's version. The archive is
-# packed by GNU tar sorted, with one mtime, owner 0 and no atime or ctime.
+# packed by GNU tar sorted, with one mtime, owner 0 and fixed modes (not the umask).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=$1 version=$2
@@ -46,4 +46,4 @@ for ap in "$@"; do
 done
 podman manifest push --quiet --all "$list" "oci:$work/oci:tinyhold:$version"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
-	--mode=go-w --format=gnu -C "$work/oci" -cf "$dist/tinyhold-$version-oci.tar" .
+	--mode=u=rwX,go=rX --format=gnu -C "$work/oci" -cf "$dist/tinyhold-$version-oci.tar" .
