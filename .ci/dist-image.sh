@@ -38,7 +38,8 @@ ENTRYPOINT ["/tinyhold"]
 CONTAINERFILE
 for ap in "$@"; do
 	arch=${ap%%=*} platform=${ap#*=}
-	cp "$dist/tinyhold-$version-linux-$arch" "$work/context/tinyhold-$arch"
+	# COPY keeps the mode of the file in the context: 0755, not what the umask made.
+	install -m 0755 "$dist/tinyhold-$version-linux-$arch" "$work/context/tinyhold-$arch"
 	podman build --quiet --pull=never --no-cache --identity-label=false \
 		--timestamp "$SOURCE_DATE_EPOCH" --platform "$platform" \
 		--build-arg ARCH="$arch" --build-arg VERSION="$version" \

@@ -28,11 +28,15 @@ say "make dist in a clean clone at $work/elsewhere: $(($(date +%s) - start))s"
 # The file lists, then each file.
 diff <(cd dist && ls -l --time-style=+%s | awk 'NR > 1 { print $1, $5, $6, $7 }') \
 	<(cd "$work/elsewhere/dist" && ls -l --time-style=+%s | awk 'NR > 1 { print $1, $5, $6, $7 }') ||
-	fail "the two dist/ differ in their files, modes, sizes or times"
+	{ rm -rf build/dist-other && cp -a "$work/elsewhere/dist" build/dist-other
+	  fail "the two dist/ differ in their files, modes, sizes or times (the clone's: build/dist-other)"; }
 bad=0
 for f in dist/*; do
 	cmp -s "$f" "$work/elsewhere/$f" || { say "differs: $f"; bad=1; }
 done
-[ "$bad" = 0 ] || fail "make dist is not reproducible"
+if [ "$bad" != 0 ]; then
+	rm -rf build/dist-other && cp -a "$work/elsewhere/dist" build/dist-other
+	fail "make dist is not reproducible (the clone's dist/ is kept in build/dist-other)"
+fi
 say "the same $(ls dist | wc -l) files, byte for byte:"
 sed 's/^/    /' dist/SHA256SUMS >&2
