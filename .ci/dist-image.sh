@@ -22,7 +22,13 @@ work=build/dist-image
 list=localhost/tinyhold-dist:$version
 rm -rf "$work"
 mkdir -p "$work/context" "$work/oci"
-trap 'podman manifest rm "$list" >/dev/null 2>&1 || true' EXIT
+ids=()
+# Nothing stays in podman's storage: the list and each platform's image go.
+cleanup() {
+	podman manifest rm "$list" >/dev/null 2>&1 || true
+	[ ${#ids[@]} = 0 ] || podman rmi --force "${ids[@]}" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 podman manifest rm "$list" >/dev/null 2>&1 || true
 podman manifest create "$list" >/dev/null
 
@@ -40,10 +46,10 @@ for ap in "$@"; do
 	arch=${ap%%=*} platform=${ap#*=}
 	# COPY keeps the mode of the file in the context: 0755, not what the umask made.
 	install -m 0755 "$dist/tinyhold-$version-linux-$arch" "$work/context/tinyhold-$arch"
-	podman build --quiet --pull=never --no-cache --identity-label=false \
+	ids+=("$(podman build --quiet --pull=never --no-cache --identity-label=false \
 		--timestamp "$SOURCE_DATE_EPOCH" --platform "$platform" \
 		--build-arg ARCH="$arch" --build-arg VERSION="$version" \
-		--manifest "$list" "$work/context" >/dev/null
+		--manifest "$list" "$work/context")")
 done
 podman manifest push --quiet --all "$list" "oci:$work/oci:tinyhold:$version"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \
