@@ -40,3 +40,31 @@ if [ "$bad" != 0 ]; then
 fi
 say "the same $(ls dist | wc -l) files, byte for byte:"
 sed 's/^/    /' dist/SHA256SUMS >&2
+
+# Used as README says: the sums check, the archive lists every platform, and
+# podman loads this machine's image from it, which runs.
+version=$(sed -n 's/^VERSION ?= //p' Makefile)
+(cd dist && sha256sum --quiet -c SHA256SUMS) || fail "sha256sum -c SHA256SUMS"
+mkdir "$work/oci"
+tar -xf "dist/tinyhold-$version-oci.tar" -C "$work/oci"
+platforms=$(python3 - "$work/oci" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+def blob(d):
+    return json.load(open(os.path.join(root, "blobs", *d["digest"].split(":"))))
+index = json.load(open(os.path.join(root, "index.json")))
+for m in blob(index["manifests"][0])["manifests"]:
+    p = m["platform"]
+    print(p["os"] + "/" + p["architecture"] + ("/" + p["variant"] if p.get("variant") else ""))
+PY
+)
+want=$(for a in amd64 $(make -s --no-print-directory arch-info | cut -d' ' -f1); do
+	make -s --no-print-directory arch-info ARCH="$a" | cut -d' ' -f5; done)
+[ "$(sort <<<"$platforms")" = "$(sort <<<"$want")" ] ||
+	fail "the archive's platforms: $(echo $platforms), not $(echo $want)"
+eval "$(.ci/podman-setup.sh --no-install)"
+podman load -q -i "dist/tinyhold-$version-oci.tar" >/dev/null
+out=$(podman run --rm "localhost/tinyhold:$version" --version)
+podman rmi "localhost/tinyhold:$version" >/dev/null 2>&1 || true
+[ "$out" = "tinyhold $version" ] || fail "podman run of the loaded image: $out"
+say "the archive holds $(wc -l <<<"$platforms") platforms; podman load and run: $out"

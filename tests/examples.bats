@@ -69,3 +69,23 @@ PY
 	[[ "$output" == *"died of SIGINT"* ]]
 	[[ "$output" != *Error* ]] && [[ "$output" != *Interrupt* ]]
 }
+
+@test "README and docs/: every relative link names a file that exists" {
+	run -0 "$PY" - "$REPO_DIR" <<'PY'
+import glob, os, re, sys
+root = sys.argv[1]
+bad = 0
+for doc in [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
+    text = re.sub(r"```.*?```", "", open(doc).read(), flags=re.S)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = os.path.normpath(os.path.join(os.path.dirname(doc), target.split("#")[0]))
+        if not os.path.exists(path):
+            print("%s: no %s" % (os.path.relpath(doc, root), target))
+            bad += 1
+print("%d bad links" % bad)
+sys.exit(1 if bad else 0)
+PY
+	[ "${lines[-1]}" = "0 bad links" ]
+}
