@@ -471,7 +471,7 @@ ct_example() {
 
 CT_ARM64=localhost/tinyhold:ct-arm64
 CT_MULTI=localhost/tinyhold:ct-multi
-# podman 4.3 (Debian 12) does not set BUILDPLATFORM itself (README, Architectures).
+# podman 4.3 (Debian 12) does not set BUILDPLATFORM itself (docs/building.md, Architectures).
 ct_build_platform() { podman info --format '{{.Host.OS}}/{{.Host.Arch}}'; }
 
 # ct_build_arm64: the arm64 image, built on this host's platform (no emulation).
