@@ -70,19 +70,32 @@ PY
 	[[ "$output" != *Error* ]] && [[ "$output" != *Interrupt* ]]
 }
 
-@test "README and docs/: every relative link names a file that exists" {
+@test "README and docs/: every relative link names a file that exists, and its #anchor a heading there" {
 	run -0 "$PY" - "$REPO_DIR" <<'PY'
 import glob, os, re, sys
 root = sys.argv[1]
 bad = 0
+
+def anchors(path):
+    """GitHub's ids of a Markdown file's headings: lower case, punctuation out, blanks to '-'."""
+    ids = set()
+    text = re.sub(r"```.*?```", "", open(path).read(), flags=re.S)
+    for title in re.findall(r"^#+ (.*)$", text, flags=re.M):
+        ids.add(re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-"))
+    return ids
+
 for doc in [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
     text = re.sub(r"```.*?```", "", open(doc).read(), flags=re.S)
     for target in re.findall(r"\]\(([^)\s]+)\)", text):
-        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+        if re.match(r"[a-z]+:", target):
             continue
-        path = os.path.normpath(os.path.join(os.path.dirname(doc), target.split("#")[0]))
+        file, _, anchor = target.partition("#")
+        path = os.path.normpath(os.path.join(os.path.dirname(doc), file)) if file else doc
         if not os.path.exists(path):
             print("%s: no %s" % (os.path.relpath(doc, root), target))
+            bad += 1
+        elif anchor and path.endswith(".md") and anchor not in anchors(path):
+            print("%s: no heading #%s in %s" % (os.path.relpath(doc, root), anchor, file or "itself"))
             bad += 1
 print("%d bad links" % bad)
 sys.exit(1 if bad else 0)

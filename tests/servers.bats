@@ -48,7 +48,7 @@ setup_file() {
 
 setup() {
 	# No back-off: the kills below are of a server's, not of the back-off schedule
-	# (restart.bats). README's commands stay as they are; tinyhold reads the
+	# (restart.bats). docs/servers.md's commands stay as they are; tinyhold reads the
 	# option from its environment, and srv_probe.py then kills without waiting
 	# for a run of 1 s. Each kill's time to the first reply is the same restart.
 	export TINYHOLD_BACKOFF_MAX=0
