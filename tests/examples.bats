@@ -70,6 +70,29 @@ PY
 	[[ "$output" != *Error* ]] && [[ "$output" != *Interrupt* ]]
 }
 
+@test "README's Deployment, examples/demo-kube.yaml: the grace period covers drain and stop timeout; probes and scrape ask the status port" {
+	"$PY" -c 'import yaml' 2>/dev/null || skip "needs python3-yaml"
+	run -0 "$PY" - "$REPO_DIR/examples/demo-kube.yaml" <<'PY'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]
+c = pod["spec"]["containers"][0]
+env = {e["name"]: e["value"] for e in c["env"]}
+status = int(env["TINYHOLD_STATUS"])
+port = {p["name"]: p["containerPort"] for p in c["ports"]}
+margin = pod["spec"]["terminationGracePeriodSeconds"] - float(env["TINYHOLD_DRAIN"]) - float(env["TINYHOLD_STOP_TIMEOUT"])
+print("margin", margin)
+for probe in ("readinessProbe", "livenessProbe"):
+    get = c[probe]["httpGet"]
+    print(probe, port.get(get["port"], get["port"]) == status, get["path"])
+a = pod["metadata"]["annotations"]
+print("scrape", a["prometheus.io/scrape"], int(a["prometheus.io/port"]) == status, a["prometheus.io/path"])
+PY
+	[ "${lines[0]}" = "margin 5.0" ]
+	[ "${lines[1]}" = "readinessProbe True /ready" ]
+	[ "${lines[2]}" = "livenessProbe True /live" ]
+	[ "${lines[3]}" = "scrape true True /metrics" ]
+}
+
 @test "README and docs/: every relative link names a file that exists, and its #anchor a heading there" {
 	run -0 "$PY" - "$REPO_DIR" <<'PY'
 import glob, os, re, sys
