@@ -462,7 +462,7 @@ ct_example() {
 	[ "$output" = "$reply, restart 0" ]
 	hpid=$(ct_state "$name" '{{.State.Pid}}')
 	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$hpid/status")" = 0 ]
-	app=$(ps -o pid= --ppid "$hpid" | head -n 1)
+	app=$(ps -o pid= --ppid "$hpid" | awk 'NR == 1 { print $1 }')	# ps pads the pid with blanks
 	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$app/status")" = 65534 ]
 	kill -KILL "$app"
 	for ((i = 0; i < 50; i++)); do
