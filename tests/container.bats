@@ -474,7 +474,8 @@ ct_example() {
 }
 ct_example_end() {
 	podman stop "$1" >/dev/null
-	podman rmi --ignore "$2" >/dev/null 2>&1 || true
+	podman rm "$1" >/dev/null	# else the image is in use, and stays
+	podman rmi --ignore "$2" >/dev/null
 }
 
 @test "README's Node.js setup, examples/servers/node/Dockerfile: -n auto, -u, a crash is not the container's" {
