@@ -27,7 +27,9 @@ HARDEN_LD = $(if $(findstring musl,$(CC)),$(NORELRO),$(RELRO))
 SMALL   = -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
           -flto -flto-partition=one -fno-pie
 SMALL_LD = -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none -no-pie
-CFLAGS += -std=c11 -D_GNU_SOURCE -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) $(SMALL)
+# No build path in the output: the same sources give the same bytes in any directory.
+REPRO   = -ffile-prefix-map=$(CURDIR)=.
+CFLAGS += -std=c11 -D_GNU_SOURCE -DTINYHOLD_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) $(SMALL) $(REPRO)
 # Stripped: the debug info stays in build/*.o; `make LDFLAGS=` keeps it in the binary.
 LDFLAGS ?= -s
 SRCS    = $(wildcard init/*.c)
@@ -38,7 +40,7 @@ LIBOBJS = $(filter-out build/main.o,$(OBJS))
 
 all: tinyhold
 
-build/%.o: init/%.c init/*.h | build
+build/%.o: init/%.c init/*.h Makefile | build
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 build:
@@ -117,7 +119,8 @@ XCC     = $(TRIPLET_$(ARCH))-gcc -specs /usr/lib/$(MUSL_$(ARCH))/musl-gcc.specs
 XOBJS   = $(patsubst init/%.c,build/$(ARCH)/%.o,$(SRCS))
 .DEFAULT_GOAL := build/$(ARCH)/tinyhold
 
-build/$(ARCH)/%.o: init/%.c init/*.h
+# The Makefile too: a change of flags must reach every object of a release.
+build/$(ARCH)/%.o: init/%.c init/*.h Makefile
 	@mkdir -p $(@D)
 	$(XCC) $(CFLAGS) -c -o $@ $<
 
@@ -188,11 +191,19 @@ build/unit/mem_test: tests/unit/mem_test.c tests/unit/check.h init/mem.c init/me
 	@mkdir -p build/unit
 	cc $(UNIT_CFLAGS) -UMEM_LIBC -o $@ $< init/mem.c
 
-demo: need-build
+# make demo: the demo server under tinyhold, asked three questions with curl
+# (a fresh machine has none: [demo] installs it) while it serves on. Ctrl-C goes
+# to the demo alone (tinyhold gives it the terminal), which dies of SIGINT:
+# -e 130 makes that the clean end it is, so make ends with 0, not "Error 130".
+demo:
+	@tests/need build demo
 	@$(MAKE) --no-print-directory demo-run
+DEMO_PORT = 8080
+DEMO_ASK  = for i in $$(seq 100); do curl -s -o /dev/null localhost:$(DEMO_PORT)/ && break; sleep 0.1; done; \
+	for q in / /crash /; do printf '%-28s \# %s\n' "curl localhost:$(DEMO_PORT)$$q" "$$(curl -sS localhost:$(DEMO_PORT)$$q)"; done; \
+	echo "demo: it serves on: curl localhost:$(DEMO_PORT)/ yourself; Ctrl-C stops it"
 demo-run: tinyhold examples/demo-server
-	@echo "tinyhold: try: curl localhost:8080/   curl localhost:8080/crash   (Ctrl-C stops)"
-	./tinyhold -p 8080 -- examples/demo-server
+	@{ $(DEMO_ASK); } & ./tinyhold -e 130 -p $(DEMO_PORT) -- examples/demo-server
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
@@ -225,6 +236,36 @@ test-container:
 # installing what it needs from Debian's mirror. A few minutes, as root.
 test-fresh:
 	.ci/fresh-check.sh
+
+# ---- a release: make dist --------------------------------------------------
+# dist/: the static binary for every architecture, the multi-arch OCI image as
+# one archive, and SHA256SUMS; the same commit gives the same bytes. The
+# binaries are make ARCH=...'s (reused when built); .ci/dist-image.sh makes the
+# image from them with podman (.ci/podman-setup.sh, .ci/cross-setup.sh first).
+# SOURCE_DATE_EPOCH, the last commit's date, is the one timestamp in it all.
+.PHONY: dist test-dist
+DIST_ARCHES = amd64 $(ARCHES)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+dist:
+	@[ -n "$(SOURCE_DATE_EPOCH)" ] || { echo "dist: no git history: set SOURCE_DATE_EPOCH"; exit 1; }
+	@for a in $(DIST_ARCHES); do \
+		$(MAKE) --no-print-directory ARCH=$$a >/dev/null || { echo "dist: cannot build $$a (.ci/cross-setup.sh)"; exit 1; }; \
+	done
+	rm -rf dist && mkdir dist
+	@for a in $(DIST_ARCHES); do \
+		install -m 0755 build/$$a/tinyhold dist/tinyhold-$(VERSION)-linux-$$a || exit 1; \
+	done
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) .ci/dist-image.sh dist $(VERSION) \
+		$(foreach a,$(DIST_ARCHES),$(a)=$(PLATFORM_$(a)))
+	cd dist && sha256sum tinyhold-* >SHA256SUMS
+	chmod 0644 dist/SHA256SUMS dist/*.tar	# whatever the umask
+	touch -d @$(SOURCE_DATE_EPOCH) dist/*
+	@cat dist/SHA256SUMS
+
+# make test-dist: make dist here, then in a clean clone of HEAD at another
+# path, built from nothing: the two dist/ must be the same bytes.
+test-dist:
+	tests/dist-check.sh
 
 # ---- bench (issue 5): figures beside the peers; reports, never asserts ------
 # bench/setup.sh installs what is missing (apt-get) and fetches the peers' sources;

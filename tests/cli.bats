@@ -81,6 +81,15 @@ time.sleep(30)
 	[[ "$output" == *TINYHOLD_LISTEN* ]]
 }
 
+@test "--help names every exit status of docs/options.md's table, 124 included" {
+	run -0 --separate-stderr timeout 5 "$TINYHOLD" --help
+	local text=${output//$'\n'/ } code
+	for code in 128+N 124 2 125 126 127; do
+		[[ "$text" == *" $code "* ]] || { echo "--help does not name exit status $code"; return 1; }
+	done
+	[[ "$text" == *"124 the app outlived --stop-timeout"* ]]
+}
+
 @test "-h is --help, and it wins over the rest of the line" {
 	run -0 --separate-stderr timeout 5 "$TINYHOLD" -h -p 99999 -- touch "$RAN"
 	[ "${lines[0]}" = "usage: tinyhold [OPTIONS] [--] COMMAND [ARG...]" ]

@@ -370,7 +370,10 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	wait_until 10 podman healthcheck run th-ct-health
 }
 
-@test "podman kube play of examples/demo-kube.yaml serves, survives a crash without a container restart, and is torn down" {
+# http_code_is PORT PATH CODE: GET PATH answers with HTTP status CODE.
+http_code_is() { [ "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1$2")" = "$3" ]; }
+
+@test "podman kube play of examples/demo-kube.yaml: serves, survives a crash without a container restart, says so on its status port, drains on its stop" {
 	local port sport yaml="$BATS_TEST_TMPDIR/demo-kube.yaml" before
 
 	port=$(free_port)
@@ -401,22 +404,108 @@ ct_reaped_are() { [ "$(ct_logs "$1" | grep -c '^tinyhold: reaped pid')" = "$2" ]
 	# What the orchestrator does not see, the scrape does.
 	run -0 curl -sS -m 3 "http://127.0.0.1:$sport/metrics"
 	grep -qx 'tinyhold_restarts_total 1' <<<"$output"
+	grep -qx 'tinyhold_exits_total{cause="signal"} 1' <<<"$output"
 	# TINYHOLD_USER from the pod's env: the demo runs as nobody (a scratch image, no /etc/passwd).
 	[ "$(ct_ids "$CT" /demo-server)" = "65534 65534 0000000000000000" ]
 	[ "$(ct_ids "$CT" '/tinyhold -p 8080 -- /demo-server' | cut -d' ' -f1,2)" = "0 0" ]
+	# The probes' exec form: TINYHOLD_STATUS is in the container's environment.
+	run -0 podman exec "$CT" /tinyhold --probe ready
+	[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
 
-	# The stop drains 5 s (TINYHOLD_DRAIN of the yaml) before the demo gets SIGTERM.
+	# The kubelet's SIGTERM: with TINYHOLD_DRAIN=5, not ready at once, still serving,
+	# then the stop. (podman kill, not pod stop: podman's pod stop takes the
+	# published ports down at once, where a cluster's pod IP stays; and kube down
+	# does not wait for the drain.)
+	podman kill --signal TERM "$CT" >/dev/null
+	wait_log "$CT" '^tinyhold: got SIGTERM; draining for 5\.000s: not ready, still serving'
+	http_code_is "$sport" /ready 503
+	http_code_is "$sport" /live 200
+	run -0 http "$port" /
+	[[ "$output" =~ \(restart\ 1\)$ ]]
+	run ! ct_log_has "$CT" 'drain over'
+	wait_until 10 ct_log_has "$CT" '^tinyhold: drain over; stopping$'
+	wait_log "$CT" '^tinyhold: pid [0-9]+ died of SIGTERM after [0-9.]+s$'
 	run -0 podman kube down "$yaml"
 	run ! podman pod exists "$CT_POD"
 	run ! podman container exists "$CT"
 	run ! http_ok "$port"
 }
 
+# ---- README's recommended setups: the Dockerfiles beside each server ------------
+
+# ct_build_example IMAGE DIR: podman build of examples/servers/DIR, its apt-get
+# served from the .debs fresh-check keeps (a cache: each build still installs).
+ct_build_example() {
+	local cache=${TINYHOLD_APT_CACHE-/var/cache/tinyhold-fresh-check} vol=()
+	if [ -n "$cache" ]; then
+		mkdir -p "$cache/archives/partial"
+		cp -l -n /var/cache/apt/archives/*.deb "$cache/archives/" 2>/dev/null || true
+		vol=(-v "$cache/archives:/var/cache/apt/archives")
+	fi
+	# Docker's image format, as docker build makes it: the OCI format has no HEALTHCHECK.
+	podman build --pull=never --format docker "${vol[@]}" -t "$1" "$REPO_DIR/examples/servers/$2" \
+		>"$BATS_TEST_TMPDIR/build.log" 2>&1 || { cat "$BATS_TEST_TMPDIR/build.log"; return 1; }
+}
+
+# ct_example NAME IMAGE DIR PORT REPLY: builds and runs it, published on a free
+# port; it replies REPLY with "restart 0"; SIGKILL of an instance of the app
+# (from the host: a scratch image has no kill) and the next replies still come,
+# one of them from "restart 1"; the app runs as nobody, tinyhold as root. It
+# keeps running: ct_example_end NAME IMAGE stops it and removes the image.
+ct_example() {
+	local name=$1 image=$2 dir=$3 cport=$4 reply=$5 port hpid app i out
+	ct_build_example "$image" "$dir"
+	port=$(free_port)
+	ct_run "$name" -p "127.0.0.1:$port:$cport" "$image"
+	wait_until 30 http_ok "$port"
+	run -0 http "$port" /
+	[ "$output" = "$reply, restart 0" ]
+	hpid=$(ct_state "$name" '{{.State.Pid}}')
+	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$hpid/status")" = 0 ]
+	app=$(ps -o pid= --ppid "$hpid" | awk 'NR == 1 { print $1 }')	# ps pads the pid with blanks
+	[ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$app/status")" = 65534 ]
+	kill -KILL "$app"
+	for ((i = 0; i < 50; i++)); do
+		out=$(http "$port" /)	# never refused: another instance, or the held socket's queue
+		[ "$out" != "$reply, restart 1" ] || break
+	done
+	[ "$out" = "$reply, restart 1" ]
+	[ "$(ct_state "$name" '{{.State.Running}} {{.RestartCount}}')" = "true 0" ]
+}
+ct_example_end() {
+	podman stop "$1" >/dev/null
+	podman rm "$1" >/dev/null	# else the image is in use, and stays
+	podman rmi --ignore "$2" >/dev/null
+}
+
+@test "README's Node.js setup, examples/servers/node/Dockerfile: -n auto, -u, a crash is not the container's" {
+	ct_example th-ct-node localhost/tinyhold-ct-node node 8080 "hello from node"
+	ct_log_has th-ct-node '^tinyhold: [0-9]+ instances? '
+	ct_example_end th-ct-node localhost/tinyhold-ct-node
+}
+
+@test "README's Python setup, examples/servers/python/Dockerfile: uvicorn from Debian on fd 3, -n auto" {
+	ct_example th-ct-python localhost/tinyhold-ct-python python 8080 "hello from python"
+	ct_example_end th-ct-python localhost/tinyhold-ct-python
+}
+
+@test "README's Go setup, examples/servers/go/Dockerfile: port 80 bound as root, the app as nobody on scratch, its HEALTHCHECK is tinyhold --probe" {
+	ct_example th-ct-go localhost/tinyhold-ct-go go 80 "hello from go"
+	# The image's own health check, run once by hand (podman runs none by itself
+	# without systemd): /tinyhold --probe asks TINYHOLD_STATUS=9090, in scratch.
+	[ "$(ct_state th-ct-go '{{json .Config.Healthcheck.Test}}')" = '["CMD","/tinyhold","--probe"]' ]
+	run -0 podman healthcheck run th-ct-go
+	[ "$(ct_state th-ct-go '{{.State.Health.Status}}')" = healthy ]
+	run -0 podman exec th-ct-go /tinyhold --probe live
+	[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
+	ct_example_end th-ct-go localhost/tinyhold-ct-go
+}
+
 # ---- another architecture: the Dockerfile cross-compiles (issue 11) ------------
 
 CT_ARM64=localhost/tinyhold:ct-arm64
 CT_MULTI=localhost/tinyhold:ct-multi
-# podman 4.3 (Debian 12) does not set BUILDPLATFORM itself (README, Architectures).
+# podman 4.3 (Debian 12) does not set BUILDPLATFORM itself (docs/building.md, Architectures).
 ct_build_platform() { podman info --format '{{.Host.OS}}/{{.Host.Arch}}'; }
 
 # ct_build_arm64: the arm64 image, built on this host's platform (no emulation).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Restarts and the app's status: the same socket after a crash, no refused
 # connection while the app crash-loops, the back-off schedule, the crash-loop
-# guard, the policies (README's table, for every exit status and every deadly
+# guard, the policies (docs/supervision.md's table, for every exit status and every deadly
 # signal), the exit-code matrix (every status 0-255, every deadly signal 1-64,
 # plain and as PID 1), and the app's leftovers. Exec failures (126, 127, never
 # restarted) are in cli.bats.
@@ -244,7 +244,7 @@ runs_and_status() {
 	echo "$(grep -c '^tinyhold: started ' <<<"$err") $rc"
 }
 
-@test "on-failure, as README's table says: exit 0 ends it, 1-255 restart, INT and TERM end it, other deaths restart" {
+@test "on-failure, as docs/supervision.md's table says: exit 0 ends it, 1-255 restart, INT and TERM end it, other deaths restart" {
 	local n s want got bad=""
 	need_bc
 	for n in $(seq 0 255); do

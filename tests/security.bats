@@ -345,7 +345,7 @@ c, _ = s.accept(); c.sendall(b"served\n"); c.close()
 	grep -q 'status: a?b?c€' "$TH_LOG"
 }
 
-@test "--stop-timeout past README's limit of 10^9 ms is a usage error (2), also with decimals" {
+@test "--stop-timeout past SECURITY.md's limit of 10^9 ms is a usage error (2), also with decimals" {
 	run -2 --separate-stderr timeout 5 "$TINYHOLD" --stop-timeout 1000000.001 -- true
 	[ "$stderr" = "$(printf "tinyhold: bad --stop-timeout '1000000.001': not a number of seconds\ntinyhold: try 'tinyhold --help'")" ]
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
-# The servers people run, under tinyhold as README documents them: each row of
-# README's servers table is started with the very command README gives (read
-# from README, in a copy of its example under examples/servers/), serves over
+# The servers people run, under tinyhold as docs/servers.md documents them: each
+# row of its servers table is started with the very command it gives (read from
+# docs/servers.md, in a copy of its example under examples/servers/), serves over
 # 127.0.0.1 and ::1 through tinyhold's socket, and comes back with a new pid on
 # the same socket after SIGSEGV and SIGKILL while a client loops, with no
-# connection refused. README's fd-3 snippets are checked to be the files run here.
+# connection refused. Its fd-3 snippets are checked to be the files run here
+# (tests/examples.bats).
 #
 # Reported, never asserted: the time from each kill to the first reply of the
 # new process (median per server), in build/servers-restart.txt and on the
@@ -14,7 +15,7 @@
 
 load common
 
-README="$REPO_DIR/README.md"
+SERVERS_DOC="$REPO_DIR/docs/servers.md"
 # Kills per server, SEGV and KILL in turn; the median is over these.
 KILLS="${SERVERS_KILLS:-4}"
 SIGNALS=(SEGV KILL)
@@ -33,7 +34,7 @@ setup_file() {
 		echo "| server | median | min | max | backlog while it runs | the looping client: replies, refused |"
 		echo "|---|---:|---:|---:|---:|---:|"
 	} >"$RESTART_FILE"
-	# The Go examples, built offline as README says (GOPROXY=off: Debian's
+	# The Go examples, built offline as docs/servers.md says (GOPROXY=off: Debian's
 	# go-systemd through the replace line of its go.mod).
 	local d
 	for d in go go-systemd; do
@@ -47,7 +48,7 @@ setup_file() {
 
 setup() {
 	# No back-off: the kills below are of a server's, not of the back-off schedule
-	# (restart.bats). README's commands stay as they are; tinyhold reads the
+	# (restart.bats). docs/servers.md's commands stay as they are; tinyhold reads the
 	# option from its environment, and srv_probe.py then kills without waiting
 	# for a run of 1 s. Each kill's time to the first reply is the same restart.
 	export TINYHOLD_BACKOFF_MAX=0
@@ -110,11 +111,11 @@ median() {
 		END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# start_row NAME APPDIR: runs the command of README's row NAME in APPDIR, with
+# start_row NAME APPDIR: runs the command of docs/servers.md's row NAME in APPDIR, with
 # tinyhold's port 8080 replaced by a free one (P) and `tinyhold` by $TINYHOLD.
 start_row() {
 	local cmd
-	cmd=$("$BIN/readme_check.py" cmd "$README" "$1")
+	cmd=$("$BIN/readme_check.py" cmd "$SERVERS_DOC" "$1")
 	[ -n "$cmd" ]
 	P=$(free_port)
 	cmd=${cmd//8080/$P}
@@ -125,7 +126,7 @@ start_row() {
 	start_wrapped bash -c "exec $cmd"
 }
 
-# check_row NAME APPDIR BACKLOG: README's row NAME, started in APPDIR, serves
+# check_row NAME APPDIR BACKLOG: docs/servers.md's row NAME, started in APPDIR, serves
 # restart 0 over both families; the held socket has BACKLOG while it runs;
 # then KILLS crashes while a client loops: every time a new pid on the same
 # socket, no connection refused. Records the restart times.
@@ -178,15 +179,10 @@ app_copy() {
 	echo "$BATS_TEST_TMPDIR/app"
 }
 
-# ---- README ---------------------------------------------------------------------------
+# ---- docs/servers.md ------------------------------------------------------------------
 
-@test "README: every fd-3 snippet is, byte for byte, a file these tests run" {
-	run -0 "$BIN/readme_check.py" snippets "$README"
-	[[ "${lines[-1]}" =~ ^readme_check:\ [0-9]+\ snippets\ checked,\ 0\ bad$ ]]
-}
-
-@test "README: the servers table has a test for each row, and no other row" {
-	run -0 "$BIN/readme_check.py" rows "$README"
+@test "docs/servers.md: the servers table has a test for each row, and no other row" {
+	run -0 "$BIN/readme_check.py" rows "$SERVERS_DOC"
 	[ "$output" = "$(
 		cat <<-'EOF'
 			C
@@ -207,24 +203,24 @@ app_copy() {
 
 # ---- each server: serve, crash, come back on the same socket --------------------------
 
-@test "C (examples/demo-server.c, README's C snippet)" {
+@test "C (examples/demo-server.c, docs/servers.md's C snippet)" {
 	local app="$BATS_TEST_TMPDIR/app"
 	mkdir "$app"
 	cp "$DEMO" "$app/"
 	check_row "C" "$app" "$(somaxconn)"
 }
 
-@test "Python, standard library (README's Python snippet)" {
+@test "Python, standard library (docs/servers.md's Python snippet)" {
 	check_row "Python, standard library" "$(app_copy python)" "$(somaxconn)"
 }
 
-@test "Node.js http (README's Node.js snippet)" {
+@test "Node.js http (docs/servers.md's Node.js snippet)" {
 	need node nodejs
 	# The snippet passes 4096 to listen().
 	check_row "Node.js http" "$(app_copy node)" "$(capped 4096)"
 }
 
-@test "Go net/http (README's Go snippet)" {
+@test "Go net/http (docs/servers.md's Go snippet)" {
 	need go golang-go
 	cat "$BATS_FILE_TMPDIR/go/build.log"
 	[ -x "$BATS_FILE_TMPDIR/go/hello" ]
@@ -275,7 +271,7 @@ app_copy() {
 	check_row "lighttpd" "$(app_copy lighttpd)" "$(somaxconn)"
 }
 
-# ---- the caveats README states ------------------------------------------------------
+# ---- the caveats docs/servers.md states--------------------------------------------------
 
 @test "caveat: puma with its own -p PORT binds 0.0.0.0 itself and crash-loops on EADDRINUSE" {
 	need puma puma

@@ -1,15 +1,17 @@
 #!/usr/bin/python3
-"""readme_check: README's server snippets and commands are the tested ones.
+"""readme_check: the snippets of README and docs/, and the servers' commands, are the tested ones.
 
-  readme_check.py snippets README
-      Every code block right after a line <!-- snippet: PATH --> must be, byte
-      for byte, PATH's region between the lines that say "README snippet begin"
-      and "README snippet end" (the whole file without them), dedented, blank
-      lines at its ends dropped. Every code block of the section "Taking the
-      socket from fd 3" must have such a line. Prints a diff for each mismatch.
-  readme_check.py rows README
+  readme_check.py snippets FILE...
+      Every fenced code block (```) of each FILE must follow a line
+      <!-- snippet: PATH --> or <!-- snippet: PATH#NAME --> (PATH from the
+      repository's top) and be, byte for byte, PATH's region: the lines between
+      "snippet begin NAME" and "snippet end NAME" for a NAME; otherwise between
+      "README snippet begin" and "README snippet end", or the whole file without
+      markers; dedented, blank lines at its ends dropped. Prints a diff for each
+      mismatch. A fenced block is a snippet; an indented one is a command line.
+  readme_check.py rows FILE
       The first cell of each row of the table after <!-- servers table -->.
-  readme_check.py cmd README NAME
+  readme_check.py cmd FILE NAME
       The command (the first `...` of the second cell) of that table's row NAME.
 """
 import difflib
@@ -19,19 +21,30 @@ import sys
 import textwrap
 
 SNIPPET_RE = re.compile(r"^<!-- snippet: (\S+) -->$")
-SECTION = "### Taking the socket from fd 3"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LINK_RE = re.compile(r"\s*\(\[[^]]*\]\([^)]*\)\)")
 
 
-def region(path):
+def marker(line, what, name):
+    if name is None:
+        return "README snippet " + what in line
+    m = re.search(r"snippet %s ([\w.-]+)" % what, line)
+    return m is not None and m.group(1) == name
+
+
+def region(path, name=None):
     with open(path) as f:
         lines = f.read().split("\n")
-    begin = [i for i, l in enumerate(lines) if "README snippet begin" in l]
-    end = [i for i, l in enumerate(lines) if "README snippet end" in l]
+    begin = [i for i, l in enumerate(lines) if marker(l, "begin", name)]
+    end = [i for i, l in enumerate(lines) if marker(l, "end", name)]
+    if name is not None and not begin:
+        sys.exit("readme_check: %s: no region %r" % (path, name))
     if len(begin) > 1 or len(end) != len(begin) or (begin and end[0] < begin[0]):
         sys.exit("readme_check: %s: want one begin/end pair of markers" % path)
     if begin:
         lines = lines[begin[0] + 1:end[0]]
+    # The markers of other, nested regions are not part of this one.
+    lines = [l for l in lines if not re.search(r"snippet (begin|end) [\w.-]+", l)]
     text = textwrap.dedent("\n".join(lines)).strip("\n")
     return text + "\n"
 
@@ -49,10 +62,10 @@ def fence_at(lines, i):
     return "\n".join(lines[i + 1:j]) + "\n", i
 
 
-def snippets(readme):
-    root = os.path.dirname(os.path.abspath(readme))
-    with open(readme) as f:
+def snippets(doc):
+    with open(doc) as f:
         lines = f.read().split("\n")
+    shown = os.path.relpath(doc, ROOT)
     bad = checked = 0
     marked = set()
     for i, line in enumerate(lines):
@@ -61,27 +74,24 @@ def snippets(readme):
             continue
         block, start = fence_at(lines, i + 1)
         if block is None:
-            print("README.md:%d: no code block after the snippet line" % (i + 1))
+            print("%s:%d: no code block after the snippet line" % (shown, i + 1))
             bad += 1
             continue
         marked.add(start)
-        want = region(os.path.join(root, m.group(1)))
+        path, _, name = m.group(1).partition("#")
+        want = region(os.path.join(ROOT, path), name or None)
         checked += 1
         if block != want:
             bad += 1
-            print("README.md:%d: the block differs from %s:" % (start + 1, m.group(1)))
+            print("%s:%d: the block differs from %s:" % (shown, start + 1, m.group(1)))
             sys.stdout.writelines(difflib.unified_diff(
-                want.splitlines(True), block.splitlines(True), m.group(1), "README.md"))
-    # Every block of the section must be one of them.
-    inside = False
+                want.splitlines(True), block.splitlines(True), m.group(1), shown))
+    # Every fenced block must be one of them.
     for i, line in enumerate(lines):
-        if line.startswith("#"):
-            inside = line == SECTION or (inside and line.startswith("####"))
-        elif inside and line.startswith("```") and i not in marked and _opens(lines, i):
-            print("README.md:%d: a code block with no <!-- snippet: PATH --> line" % (i + 1))
+        if line.startswith("```") and i not in marked and _opens(lines, i):
+            print("%s:%d: a code block with no <!-- snippet: PATH --> line" % (shown, i + 1))
             bad += 1
-    print("readme_check: %d snippets checked, %d bad" % (checked, bad))
-    return 1 if bad or not checked else 0
+    return checked, bad
 
 
 def _opens(lines, i):
@@ -109,13 +119,18 @@ def table(readme):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "snippets":
-        sys.exit(snippets(sys.argv[2]))
+        checked = bad = 0
+        for doc in sys.argv[2:]:
+            c, b = snippets(doc)
+            checked, bad = checked + c, bad + b
+        print("readme_check: %d snippets checked, %d bad" % (checked, bad))
+        sys.exit(1 if bad or not checked else 0)
     elif len(sys.argv) >= 3 and sys.argv[1] == "rows":
         print("\n".join(table(sys.argv[2])))
     elif len(sys.argv) >= 4 and sys.argv[1] == "cmd":
         rows = table(sys.argv[2])
         if sys.argv[3] not in rows:
-            sys.exit("readme_check: no row %r in README's servers table" % sys.argv[3])
+            sys.exit("readme_check: no row %r in %s's servers table" % (sys.argv[3], sys.argv[2]))
         print(rows[sys.argv[3]])
     else:
         sys.exit(__doc__)

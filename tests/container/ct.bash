@@ -15,7 +15,7 @@ CT_POD=tinyhold-demo-pod-0			# podman's pod for the Deployment of demo-kube.yaml
 # Fixed names, so a run that was killed is cleaned up by the next one.
 CT_NAMES=(th-ct-demo th-ct-n2 th-ct-nauto th-ct-signals th-ct-stubborn th-ct-engine-kill th-ct-user
 	th-ct-user80 th-ct-port80 th-ct-zombies th-ct-no-init th-ct-liveness th-ct-version th-ct-arm64
-	th-ct-relay th-ct-health)
+	th-ct-relay th-ct-health th-ct-node th-ct-python th-ct-go)
 
 ct_cleanup() {
 	command -v podman >/dev/null 2>&1 || return 0

@@ -39,10 +39,13 @@ static int hello(int pings)
 	r = sd_notifyf(0, "READY=1\nSTATUS=libsystemd says hello from pid %d", (int)getpid());
 	if (r <= 0)
 		fprintf(stderr, "nt_sdnotify: sd_notify: %s\n", r ? strerror(-r) : "no NOTIFY_SOCKET");
+	/* snippet begin watchdog */
+	/* WATCHDOG_USEC, from sd_watchdog_enabled(3); a ping every quarter of it: */
 	for (i = 0; i < pings && wd > 0; i++) {
 		usleep((useconds_t)(usec / 4));
 		sd_notify(0, "WATCHDOG=1");
 	}
+	/* snippet end watchdog */
 	return restarts() < 2 ? 1 : 0;
 }
 

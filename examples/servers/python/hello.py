@@ -2,7 +2,7 @@
 # take the socket from tinyhold by themselves:
 #   tinyhold -p 8080 -- gunicorn hello:app
 #   tinyhold -p 8080 -- uvicorn --fd 3 hello:asgi
-# (README lists them all, with uWSGI and Twisted.) The reply names the restart.
+# (docs/servers.md lists them all, with uWSGI and Twisted.) The reply names the restart.
 import os
 
 
