@@ -166,7 +166,7 @@ crashes_counted() {
 
 @test "a watchdog that fires counts as the exit's cause, not its SIGABRT" {
 	ulimit -c 0
-	start_tinyhold --status "127.0.0.1:$SP" --watchdog 0.3 --backoff-max 0 -- "$APP" \
+	start_tinyhold --status "127.0.0.1:$SP" --watchdog 1.5 --backoff-max 0 -- "$APP" \
 		'[=0]notify:READY=1' '[=0]hang' '[>=1]ping:0.1:60'
 	wait_line '^tinyhold: started .* \(restart 1\)$'
 	wait_port "$SP"

@@ -9,15 +9,17 @@ load notify
 setup() { notify_setup; }
 teardown() { notify_teardown; }
 
-# watchdog_fires: run 0 pings for 0.6 s (two periods), then hangs; run 1 pings on.
+# watchdog_fires: run 0 pings for 3 s (two periods), then hangs; run 1 pings on.
+# A period of 1.5 s: a Python start on a loaded machine (CI runs suites side by
+# side) can take longer than 0.3 s before its first ping.
 watchdog_fires() {
-	start_tinyhold --watchdog 0.3 -- "$APP" '[=0]ping:0.05:0.6' '[=0]hang' ping:0.05:30
+	start_tinyhold --watchdog 1.5 -- "$APP" '[=0]ping:0.05:3' '[=0]hang' ping:0.05:30
 	wait_line '^tinyhold: started .* \(restart 1\)$'
 	local pid0
 	pid0=$(app_pid 1)
 	grep -qE "^pid $pid0: pinged [0-9]+\$" "$TH_OUT"
-	grep -qx "tinyhold: pid $pid0 failed its watchdog (0.300s); sending SIGABRT, then a restart" "$TH_LOG"
-	grep -qE "^tinyhold: pid $pid0 died of SIGABRT after (0\.[6-9]|1\.)[0-9]*s\$" "$TH_LOG"
+	grep -qx "tinyhold: pid $pid0 failed its watchdog (1.500s); sending SIGABRT, then a restart" "$TH_LOG"
+	grep -qE "^tinyhold: pid $pid0 died of SIGABRT after ([3-9]|1[0-9])\.[0-9]*s\$" "$TH_LOG"
 	grep -qx 'tinyhold: restarting now (restart 1)' "$TH_LOG"
 }
 
@@ -45,20 +47,20 @@ watchdog_fires() {
 }
 
 @test "an app that keeps pinging is never killed, over four periods" {
-	start_tinyhold --watchdog 0.4 -- "$APP" ping:0.05:1.6 exit:0
-	wait_exit 10
+	start_tinyhold --watchdog 1 -- "$APP" ping:0.05:4 exit:0
+	wait_exit 15
 	[ "$TH_STATUS" -eq 0 ]
-	grep -qE '^tinyhold: pid [0-9]+ exited with status 0 after 1\.[0-9]{3}s$' "$TH_LOG"
+	grep -qE '^tinyhold: pid [0-9]+ exited with status 0 after [4-9]\.[0-9]{3}s$' "$TH_LOG"
 	run -1 grep -E 'watchdog|restarting' "$TH_LOG"
 }
 
 @test "WATCHDOG_USEC, and WATCHDOG_PID is the app's own pid, after restarts too" {
-	start_tinyhold --watchdog 0.25 -- "$APP" env '[<2]exit:1' ping:0.05:30
+	start_tinyhold --watchdog 1.25 -- "$APP" env '[<2]exit:1' ping:0.05:30
 	says '^pid [0-9]+: env .*TINYHOLD_RESTARTS=2'
 	local i line
 	for i in 1 2 3; do
 		line=$(env_line "$i")
-		[ "$(field WATCHDOG_USEC "$line")" = 250000 ]
+		[ "$(field WATCHDOG_USEC "$line")" = 1250000 ]
 		[ "$(field WATCHDOG_PID "$line")" = "$(field pid "$line")" ]
 		[ "$(field pid "$line")" = "$(app_pid "$i")" ]
 	done
