@@ -103,21 +103,26 @@ intruder_dropped() {
 }
 
 @test "a flood of 10000 bad datagrams: a few log lines, no fd kept, the app served, SIGTERM answered" {
-	local port before th n
+	local port before th n t0 secs
 	port=$(free_port)
 	start_tinyhold --fdstore-max 8 -p "127.0.0.1:$port" -- "$APP" serve await:go flood:10000 \
 		trickle:0.05:400 hang
 	wait_port "$port"
 	th=$(th_pid)
 	before=$(nfds "$th")
+	t0=$(date +%s%N)
 	touch go
 	says '^pid [0-9]+: flooded 10000$' 30
 	# Every one of them was read and counted: a warning after the flood counts past 10000.
 	wait_line '\((1[0-9]{4}) dropped so far\)$' "$TH_LOG" 10
 	[[ "$(converse "$port")" == *"env pid=$(app_pid) "* ]]
 	n=$(count_lines 'dropped a notify datagram')
-	echo "warnings: $n"
-	[ "$n" -le 6 ]
+	# The rule is a warning at once, then at most one a second however long the
+	# flood lasts (a second and a half here, ten under ASan on a loaded machine):
+	# the bound is the seconds that went by, not a number that assumes a speed.
+	secs=$((($(date +%s%N) - t0) / 1000000000 + 1))
+	echo "warnings: $n in less than $secs s"
+	[ "$n" -le $((secs + 1)) ]
 	[ "$(wc -l <"$TH_LOG")" -le $((n + 2)) ]
 	[ "$(memfds "$th")" -eq 0 ]
 	[ "$(nfds "$th")" -eq "$before" ]
