@@ -290,11 +290,15 @@ app_copy() {
 	cd "$(app_copy python)"
 	p=$(free_port)
 	start_tinyhold -p "$p" -- uvicorn --backlog 4096 --fd 3 hello:asgi
+	# tinyhold binds before it starts the app: connect once it has said so.
+	wait_line 'started .* as pid [0-9]+ \(restart 0\)' "$TH_LOG" 20
 	[ "$(restart_of 127.0.0.1 "$p")" = 0 ]
 	[ "$(listen_backlog "$p")" = "$(capped 4096)" ]
 	cleanup_tinyhold >/dev/null
 	p=$(free_port)
 	start_tinyhold -p "$p" -- gunicorn --backlog 4096 hello:app
+	# tinyhold binds before it starts the app: connect once it has said so.
+	wait_line 'started .* as pid [0-9]+ \(restart 0\)' "$TH_LOG" 20
 	[ "$(restart_of 127.0.0.1 "$p")" = 0 ]
 	[ "$(listen_backlog "$p")" = "$(capped 4096)" ]
 }
