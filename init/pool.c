@@ -209,6 +209,7 @@ static void roll(struct pool *p)
 		p->slots[n].role = POOL_NEW;
 		p->slots[n].index = p->rolling;
 		p->slots[n].sup = p->slots[old].sup;	/* TINYHOLD_RESTARTS goes on */
+		sup_start_due(&p->slots[n].sup);	/* not the old one's RUNNING: a stop in this pass ends it */
 		p->slots[n].start = true;
 		p->replacing = n;
 		return;

@@ -14,9 +14,17 @@ void sup_init(struct sup *s, const struct sup_config *cfg, struct sup_window *w)
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
 	s->window = w;
-	s->deadline_ms = -1;
 	s->watchdog_deadline_ms = -1;
-	s->state = SUP_RUNNING;
+	sup_start_due(s);
+}
+
+/* Nothing runs until STARTED says it does: a stop before then ends the start
+ * (BACKOFF's rule), instead of stopping a process that is not there and
+ * leaving its start due. */
+void sup_start_due(struct sup *s)
+{
+	s->state = SUP_BACKOFF;
+	s->deadline_ms = -1;
 }
 
 static void arm_watchdog(struct sup *s, int64_t now_ms)

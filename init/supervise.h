@@ -120,6 +120,11 @@ struct sup_window {
 /* w->recent must hold cfg->max_restarts entries (none when it is 0); w may be
  * shared by several struct sup. */
 void sup_init(struct sup *s, const struct sup_config *cfg, struct sup_window *w);
+
+/* The process is to be started now (the caller's start): BACKOFF with nothing
+ * to wait for, until SUP_EV_STARTED (or SUP_EV_SPAWN_FAILED). sup_init() ends
+ * so; a copy of another's supervisor (a reload's replacement) is made so. */
+void sup_start_due(struct sup *s);
 enum sup_action sup_step(struct sup *s, const struct sup_event *ev, int64_t now_ms);
 
 /* The next deadline (the state's or the watchdog's), or -1: step SUP_EV_TIMER then. */

@@ -108,6 +108,36 @@ give_up_mid_reload() {
 	in_both_modes give_up_mid_reload
 }
 
+# Found by review: a reload signal and SIGTERM read in the same pass started the
+# replacement after the stop, unsupervised (no stop signal, no -t), and tinyhold
+# waited for it for ever, with the held socket open. Stopped, tinyhold cannot
+# read either signal until both wait in its signalfd: one pass reads them.
+reload_and_stop_in_one_pass() {
+	local th
+	start_tinyhold -n "$1" --notify --reload-signal HUP --stop-timeout 2 -- "$APP"
+	wait_line '^up instance 0 ' "$TH_OUT"
+	[ "$1" = 1 ] || wait_line '^up instance 1 ' "$TH_OUT"
+	th=$(th_pid)
+	kill -STOP "$th"
+	kill -HUP "$th"
+	kill -TERM "$th"
+	kill -CONT "$th"
+	# pl_app dies of the SIGTERM at once: well within -t 2.
+	wait_until 10 bash -c "! kill -0 $TH_PID 2>/dev/null"
+	run wait "$TH_PID"
+	[ "$status" -eq 143 ]
+	# Only the first instances were ever started.
+	[ "$(count_lines 'started .* as pid [0-9]+')" -eq "$1" ]
+}
+
+@test "a reload signal and SIGTERM in one pass: nothing starts after the stop, tinyhold exits (also as PID 1)" {
+	in_both_modes reload_and_stop_in_one_pass 1
+}
+
+@test "-n 2: a reload signal and SIGTERM in one pass: nothing starts after the stop, tinyhold exits" {
+	reload_and_stop_in_one_pass 2
+}
+
 @test "with -n, what one instance stores cannot leave another without fds to restart" {
 	echo 680 >store
 	(
