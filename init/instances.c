@@ -283,7 +283,6 @@ void inst_on_signal(struct tinyhold *t, const struct sig_info *si)
 		return;
 	}
 	if (sig_is_stop(si->signo)) {
-		relayio_stopping(&t->relay, deadline_now_ms());	/* the last flush's deadline */
 		step(t, &ev);
 		return;
 	}
@@ -556,11 +555,14 @@ void inst_act(struct tinyhold *t)
 		if (!any)
 			break;
 	}
-	/* After the stop signals: the app is told first, then its sockets are its own. */
+	/* After the stop signals: the app is told first, then its sockets are its
+	 * own; and the last flush of its output has the stop's time from now (not
+	 * from a SIGTERM that began a --drain). */
 	if (t->pool.release_held) {
 		t->pool.release_held = false;
 		log_debug("stopping for good: released %zu held socket(s) to the app",
 			  held_release(&t->held));
+		relayio_stopping(&t->relay, deadline_now_ms());
 	}
 	if (t->pool.exit_due)
 		exit_now(t, t->pool.exit_code);

@@ -172,6 +172,13 @@ static void act(struct tinyhold *t)
 	relayio_write(&t->relay);
 }
 
+/* The next deadline of the instances, the status clients or the relay; -1: none. */
+static int64_t next_due_ms(const struct tinyhold *t)
+{
+	return deadline_min(deadline_min(inst_next_due_ms(t), status_due_ms()),
+			    relayio_due_ms(&t->relay));
+}
+
 /* From here on tinyhold exits only on purpose: the container dies with it. */
 __attribute__((noreturn))
 static void loop(struct tinyhold *t)
@@ -205,8 +212,7 @@ static void loop(struct tinyhold *t)
 		for (status_at = k = n, n += status_pollfds(pfd + n); k < n; k++)
 			own[k] = (struct pfd_owner){ PFD_STATUS, -1 };
 		/* No deadline, no timeout: nothing here wakes up just to look. */
-		r = poll(pfd, n, deadline_left_ms(deadline_min(inst_next_due_ms(t), status_due_ms()),
-						  deadline_now_ms()));
+		r = poll(pfd, n, deadline_left_ms(next_due_ms(t), deadline_now_ms()));
 		if (r < 0 && errno != EINTR) {
 			log_msg(LOG_WARN, errno, "poll");
 			t->pass.fault = true;

@@ -34,6 +34,7 @@ int relay_init(struct relay *r, size_t nslots, size_t bound, bool prefix)
 		return -ENOMEM;	/* setup dies; the arena is not given back anyway */
 	r->out[1].buf = r->out[0].buf + r->stage_cap;
 	r->out[0].owner = r->out[1].owner = r->nsrc;
+	r->out[0].stall_ms = r->out[1].stall_ms = -1;
 	for (i = 0; i < r->nsrc; i++) {
 		r->src[i].buf = bufs + i * (bound + 1);
 		r->src[i].stream = i == r->nsrc - 1 ? RELAY_STDERR : (enum relay_stream)(i & 1);
@@ -224,4 +225,47 @@ size_t relay_stage(struct relay *r, enum relay_stream o, const char **p)
 void relay_wrote(struct relay *r, enum relay_stream o, size_t n)
 {
 	r->out[o].head += n;
+}
+
+/* Output o is owned by a long line, all of it that came is out, and another
+ * source has bytes for o: the owner's writer has paused mid-line, the others
+ * wait. Not a slow reader: then the stage is not empty. */
+static bool owner_paused(const struct relay *r, enum relay_stream o)
+{
+	const struct relay_out *out = &r->out[o];
+	size_t i, own = out->owner;
+
+	if (own >= r->nsrc || out->head != out->tail || r->src[own].head != r->src[own].tail)
+		return false;
+	for (i = 0; i < r->nsrc; i++)
+		if (i != own && r->src[i].stream == o && r->src[i].tail > r->src[i].head)
+			return true;
+	return false;
+}
+
+bool relay_tick(struct relay *r, enum relay_stream o, int64_t now_ms)
+{
+	struct relay_out *out = &r->out[o];
+	struct relay_src *s;
+
+	if (!owner_paused(r, o)) {
+		out->stall_ms = -1;
+		return false;
+	}
+	if (out->stall_ms < 0)
+		out->stall_ms = now_ms;
+	if (now_ms - out->stall_ms < RELAY_STALL_MS)
+		return false;
+	/* Its line ends here; the next stage takes the newline and lets the others go. */
+	out->stall_ms = -1;
+	s = &r->src[out->owner];
+	s->head = 0;
+	s->tail = 0;
+	s->buf[s->tail++] = '\n';
+	return true;
+}
+
+int64_t relay_due_ms(const struct relay *r, enum relay_stream o)
+{
+	return r->out[o].stall_ms < 0 ? -1 : r->out[o].stall_ms + RELAY_STALL_MS;
 }

@@ -7,19 +7,24 @@
  *
  * A line longer than the bound goes out in pieces: its source then owns its
  * output until the line's newline (or its writer's end), and nobody else's
- * bytes come in between. A writer that ends in the middle of a line has that
- * line ended with a newline. Tested by tests/unit/relay_test.c, fuzzed by
+ * bytes come in between, as long as its writer goes on: one that pauses in
+ * the middle of it for RELAY_STALL_MS while others have bytes for that output
+ * (a progress bar, a hung app) has the line ended there with a newline, and
+ * its rest comes as a line of its own. A writer that ends in the middle of a
+ * line has that line ended with a newline. Tested by tests/unit/relay_test.c, fuzzed by
  * tests/fuzz/relay_fuzz.c. */
 #ifndef TINYHOLD_RELAY_H
 #define TINYHOLD_RELAY_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RELAY_BOUND_MAX 65536	/* a longer line goes out in pieces (issue 15: "say 64 KiB") */
 #define RELAY_BOUND_MIN 4096	/* even 1024 instances get a page per pipe */
 #define RELAY_MEM_MAX (16u << 20)	/* all sources' buffers together, whatever -n is */
 #define RELAY_PREFIX_MAX 16	/* "[1023] " and room */
+#define RELAY_STALL_MS 500	/* how long a long line's paused writer may keep the others waiting */
 
 enum relay_stream { RELAY_STDOUT, RELAY_STDERR };
 
@@ -39,6 +44,7 @@ struct relay_out {
 	size_t head, tail;	/* buf[head, tail) waits to be written */
 	size_t owner;		/* the source a long line of is out in part, or nsrc */
 	size_t next;		/* round-robin: the source looked at first by the next stage */
+	int64_t stall_ms;	/* since when the owner has paused while others wait, or -1 */
 };
 
 struct relay {
@@ -86,6 +92,14 @@ size_t relay_stage(struct relay *r, enum relay_stream o, const char **p);
 
 /* n bytes of output o's stage went out (or were dropped). */
 void relay_wrote(struct relay *r, enum relay_stream o, size_t n);
+
+/* The clock, after the writes of a pass: notes when output o's owner paused
+ * while others wait, and once it has for RELAY_STALL_MS, ends its line. True
+ * if it did (relay_stage() has something again). */
+bool relay_tick(struct relay *r, enum relay_stream o, int64_t now_ms);
+
+/* When relay_tick() must be called next for output o, or -1: not for time's sake. */
+int64_t relay_due_ms(const struct relay *r, enum relay_stream o);
 
 /* Bytes in output o's stage, waiting to be written. */
 size_t relay_waiting(const struct relay *r, enum relay_stream o);

@@ -127,24 +127,41 @@ void relayio_exited(struct relayio *ri, size_t slot)
 	}
 }
 
+/* Writes what output o may take now: false once it takes no more (POLLOUT next). */
+static bool write_out(struct relayio *ri, enum relay_stream o)
+{
+	const char *p;
+	size_t len;
+
+	while ((len = relay_stage(&ri->lines, o, &p)) > 0) {
+		ssize_t n = outfd_write(&ri->out[o], p, len);	/* -EPIPE once gone */
+		if (n == -EAGAIN)
+			return false;
+		/* Any other error drops what is staged: waiting would block the apps. */
+		relay_wrote(&ri->lines, o, n > 0 ? (size_t)n : len);
+		if (n > 0 && (size_t)n < len)
+			return false;	/* full: the rest on POLLOUT */
+	}
+	return true;
+}
+
 void relayio_write(struct relayio *ri)
 {
+	int64_t now = deadline_now_ms();
 	int o;
 
-	for (o = 0; ri->on && o < 2; o++) {
-		const char *p;
-		size_t len;
+	/* Then the clock: a long line whose writer paused mid-line too long is
+	 * ended, and what the others had waiting goes out at once. */
+	for (o = 0; ri->on && o < 2; o++)
+		while (write_out(ri, (enum relay_stream)o) &&
+		       relay_tick(&ri->lines, (enum relay_stream)o, now))
+			;
+}
 
-		while ((len = relay_stage(&ri->lines, (enum relay_stream)o, &p)) > 0) {
-			ssize_t n = outfd_write(&ri->out[o], p, len);	/* -EPIPE once gone */
-			if (n == -EAGAIN)
-				break;	/* POLLOUT next */
-			/* Any other error drops what is staged: waiting would block the apps. */
-			relay_wrote(&ri->lines, (enum relay_stream)o, n > 0 ? (size_t)n : len);
-			if (n > 0 && (size_t)n < len)
-				break;	/* full: the rest on POLLOUT */
-		}
-	}
+int64_t relayio_due_ms(const struct relayio *ri)
+{
+	return ri->on ? deadline_min(relay_due_ms(&ri->lines, RELAY_STDOUT),
+				     relay_due_ms(&ri->lines, RELAY_STDERR)) : -1;
 }
 
 void relayio_stopping(struct relayio *ri, int64_t now_ms)

@@ -55,7 +55,11 @@ void relayio_exited(struct relayio *ri, size_t slot);
 /* Act: writes what may go out now, as far as the outputs take it. */
 void relayio_write(struct relayio *ri);
 
-/* A stop signal came: the last flush ends by the stop's deadline. */
+/* When relayio_write() must run again for time's sake (a long line's writer
+ * that paused while others wait: relay.h), or -1. */
+int64_t relayio_due_ms(const struct relayio *ri);
+
+/* The stop for good began (after any --drain): the last flush ends by its deadline, -t on. */
 void relayio_stopping(struct relayio *ri, int64_t now_ms);
 
 /* tinyhold exits: what the instances wrote goes out, until the stop's

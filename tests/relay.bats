@@ -56,6 +56,36 @@ json_whole() {
 	[ "$(count_lines '^tinyhold: instance [0-3] \(pid [0-9]+\) exited with status 0')" -eq 4 ]
 }
 
+# Found by review: a long line owns its output until its newline, and a writer
+# that paused in the middle of one held every other instance's lines there for
+# ever: their pipes filled and they blocked in write(). Now the pause may last
+# RELAY_STALL_MS (500 ms) while others wait; then the line is ended there.
+paused_long_line() {
+	start_tinyhold -n 2 -- "$BIN/lg_pause.py" "$@"
+	# Instance 1's 20,000 lines (150 KB: more than its pipe and its buffer) all get out.
+	wait_until 20 test -e done1
+	if [ "${1:-}" = err ]; then
+		wait_until 10 bash -c "[ \$(grep -c '^line ' '$TH_LOG') -eq 20000 ]"
+		run -0 "$PY" -c 'import sys; ls = open(sys.argv[1]).read().split("\n"); print(sum(1 for l in ls if l == "x" * 70000))' "$TH_LOG"
+	else
+		wait_until 10 bash -c "[ \$(grep -c '^line ' '$TH_OUT') -eq 20000 ]"
+		run -0 "$PY" -c 'import sys; ls = open(sys.argv[1]).read().split("\n"); print(sum(1 for l in ls if l == "x" * 70000))' "$TH_OUT"
+	fi
+	# The paused line went out whole, ended by a newline, nobody's bytes in it.
+	[ "$output" = 1 ]
+}
+
+@test "a long line's writer that pauses mid-line holds the other instances' lines for 500 ms, not for ever (also as PID 1)" {
+	in_both_modes paused_long_line
+}
+
+@test "on stderr too: a paused long line does not hold another instance's lines or tinyhold's own" {
+	paused_long_line err
+	kill -TERM "$(th_pid)"
+	wait_exit 10
+	grep -qE '^tinyhold: got SIGTERM; stopping 2 instances$' "$TH_LOG"
+}
+
 @test "4 instances logging JSON with PYTHONUNBUFFERED=1 (text and newline in two writes): 0 broken lines, none lost (also as PID 1)" {
 	in_both_modes json_whole PYTHONUNBUFFERED=1
 }
@@ -201,6 +231,40 @@ while True:
 
 @test "SIGTERM with a stalled log reader still stops everything within -t (also as PID 1)" {
 	in_both_modes stalled_stop
+}
+
+# Found by review: the last flush's deadline was set by the first SIGTERM, so
+# after a --drain as long as -t it had 250 ms left, and what the instances had
+# written was dropped. It counts from the stop itself: drain + -t here.
+drain_then_flush() {
+	mkfifo out.fifo
+	cat out.fifo >out.txt 3>&- &
+	READER=$!
+	# 5,000 lines each (about 75 KB: its pipe and its buffer hold them), then it waits.
+	start_into out.fifo -n 2 --drain 3 -t 3 -- "$PY" -c 'import os, time
+i = os.environ["TINYHOLD_INSTANCE"]
+for k in range(5000):
+    os.write(1, b"line %s %d\n" % (i.encode(), k))
+open("done" + i, "w").close()
+time.sleep(120)'
+	wait_line '^tinyhold: instance 1: started'
+	kill -STOP "$READER"
+	wait_until 20 test -e done0
+	wait_until 20 test -e done1
+	kill -TERM "$(th_pid)"
+	wait_line 'draining for 3\.000s' "$TH_LOG" 5
+	sleep 4	# the drain, and a second of the stop: the instances are gone by now
+	kill -CONT "$READER"
+	wait_exit 10
+	[ "$TH_STATUS" -eq 143 ]
+	wait "$READER"
+	READER=
+	run -0 "$PY" "$CHECK" out.txt 5000
+	[ "$output" = "lines=10000 broken=0 complete=yes" ]
+}
+
+@test "after a --drain as long as -t, the last flush still has -t: nothing the instances wrote is lost (also as PID 1)" {
+	in_both_modes drain_then_flush
 }
 
 reader_gone() {

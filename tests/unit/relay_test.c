@@ -13,7 +13,8 @@
  *   S+TEXT  source S reads TEXT (as much as it has room for; the rest is an error)
  *   S!N     source S's writer is gone with N bytes unread      S.  ... with none
  *   p+TEXT  a log line of tinyhold's own
- *   o / e   stdout / stderr writes all it may       oN / eN  ... only N bytes once */
+ *   o / e   stdout / stderr writes all it may       oN / eN  ... only N bytes once
+ *   tN      the clock is N ms: relay_tick() on both outputs, as after a pass's writes */
 static const struct {
 	const char *about;
 	bool prefix;
@@ -41,7 +42,23 @@ static const struct {
 	  "" },
 	{ "no prefix on tinyhold's own", true, "p+T\n|e", "", "T\n" },
 	{ "a partial line's prefix once", true, "0+ab|o|0+c\n|o", "[0] abc\n", "" },
+	/* Found by review: a long line's writer that paused mid-line held the
+	 * others' lines (and tinyhold's own) for ever, and their writers blocked. */
+	{ "a long line's writer pauses while others wait: after 500 ms its line is ended", false,
+	  "0+12345678|o|2+xy\n|t0|o|t499|o|t500|o|0+9\n|o", "12345678\nxy\n9\n", "" },
+	{ "a long line's writer pauses while nobody waits: it keeps the output", false,
+	  "0+12345678|o|t0|t10000|o|0+9\n|o", "123456789\n", "" },
+	{ "a long line's writer that goes on in time is not cut", false,
+	  "0+12345678|o|2+xy\n|t0|0+9\n|t499|o|t1000|o", "123456789\nxy\n", "" },
+	{ "a slow reader is not a pause: nothing is cut while the stage waits", false,
+	  "0+12345678|o4|2+xy\n|t0|t1000|o|0+9\n|o", "123456789\nxy\n", "" },
+	{ "the rest of a line ended for a pause is a line of its own, with its prefix", true,
+	  "0+12345678|o|2+xy\n|t0|t500|o|0+9\n|o", "[0] 12345678\n[1] xy\n[0] 9\n", "" },
+	{ "tinyhold's own lines wait at most 500 ms for a paused long line", false,
+	  "1+12345678|e|p+T\n|t0|e|t500|e|1+9\n|e", "", "12345678\nT\n9\n" },
 };
+
+_Static_assert(RELAY_STALL_MS == 500, "the rows above say 500 ms");
 
 static void emit(struct relay *r, enum relay_stream o, char *got, size_t max)
 {
@@ -65,7 +82,10 @@ static void run(struct relay *r, const char *steps, char *out, char *err)
 	for (step = strtok_r(buf, "|", &save); step != NULL; step = strtok_r(NULL, "|", &save)) {
 		size_t i = (size_t)(step[0] - '0'), len, room;
 		const char *text = step + 2;
-		if (step[0] == 'o' || step[0] == 'e') {
+		if (step[0] == 't') {
+			(void)relay_tick(r, RELAY_STDOUT, atoi(step + 1));
+			(void)relay_tick(r, RELAY_STDERR, atoi(step + 1));
+		} else if (step[0] == 'o' || step[0] == 'e') {
 			emit(r, step[0] == 'o' ? RELAY_STDOUT : RELAY_STDERR, step[0] == 'o' ? out : err,
 			     step[1] ? (size_t)atoi(step + 1) : (size_t)-1);
 		} else if (step[0] == 'p') {
