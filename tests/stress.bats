@@ -8,6 +8,10 @@
 load common
 
 ST="$BIN/st_stress.bin"
+# What each test starts lives as long as the test: minutes under ASan on a
+# loaded machine, not common.bash's 60 s (its timeout SIGKILLed tinyhold at
+# the 60th second of the ASan run's 10,000 restarts, in CI's second lane).
+TEST_TIMEOUT=900
 CRASHES=10000
 ORPHANS=10000
 SIGNALS=100000
@@ -35,6 +39,27 @@ fd_list() { ls "/proc/$1/fd" | sort -n | tr '\n' ' '; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 restart_beyond() { [ "$(last_restart)" -gt "$1" ]; }
+
+# progress_to N: waits for the app's restart N as long as restarts go on (half
+# a minute in a release build, several under ASan on a loaded machine: a count,
+# not a speed, is what is tested); fails once none has come for 30 s.
+progress_to() {
+	local want=$1 last=-1 now idle=0
+	while :; do
+		now=$(last_restart)
+		[ "${now:-0}" -ge "$want" ] && return 0
+		if [ "$now" != "$last" ]; then
+			last=$now
+			idle=0
+		fi
+		idle=$((idle + 1))
+		if [ "$idle" -gt 30 ]; then
+			echo "no restart for 30 s: at restart ${now:-0} of $want"
+			return 1
+		fi
+		sleep 1
+	done
+}
 children_are() { [ "$(children_of "$1")" -eq "$2" ]; }
 
 @test "10,000 crash-restarts: tinyhold's fds and RSS end as after the first restart, no connection refused" {
@@ -45,13 +70,13 @@ children_are() { [ "$(children_of "$1")" -eq "$2" ]; }
 	start_tinyhold --backoff-max 0 -p "127.0.0.1:$port" -- "$ST" crash 1 "$CRASHES"
 	wait_line 'started .* \(restart 1\)$'
 	th=$(th_pid)
-	timeout 300 "$ST" client "$port" stop 240 >client.out 3>&- &
+	timeout 900 "$ST" client "$port" stop 840 >client.out 3>&- &
 	CLIENT=$!
 	fds1=$(fd_list "$th")
 	rss1=$(rss_kb "$th")
 	t0=$(date +%s%N)
 	kill -USR1 "$th"	# forwarded: run 1 exits, the loop begins
-	wait_line "started .* \\(restart $CRASHES\\)\$" "$TH_LOG" 150
+	progress_to "$CRASHES"
 	ms=$(ms_since "$t0")
 	fds2=$(fd_list "$th")
 	rss2=$(rss_kb "$th")
