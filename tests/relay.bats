@@ -61,18 +61,29 @@ json_whole() {
 # ever: their pipes filled and they blocked in write(). Now the pause may last
 # RELAY_STALL_MS (500 ms) while others wait; then the line is ended there.
 paused_long_line() {
+	local out
 	start_tinyhold -n 2 -- "$BIN/lg_pause.py" "$@"
 	# Instance 1's 20,000 lines (150 KB: more than its pipe and its buffer) all get out.
 	wait_until 20 test -e done1
 	if [ "${1:-}" = err ]; then
-		wait_until 10 bash -c "[ \$(grep -c '^line ' '$TH_LOG') -eq 20000 ]"
-		run -0 "$PY" -c 'import sys; ls = open(sys.argv[1]).read().split("\n"); print(sum(1 for l in ls if l == "x" * 70000))' "$TH_LOG"
+		out=$TH_LOG
 	else
-		wait_until 10 bash -c "[ \$(grep -c '^line ' '$TH_OUT') -eq 20000 ]"
-		run -0 "$PY" -c 'import sys; ls = open(sys.argv[1]).read().split("\n"); print(sum(1 for l in ls if l == "x" * 70000))' "$TH_OUT"
+		out=$TH_OUT
 	fi
-	# The paused line went out whole, ended by a newline, nobody's bytes in it.
-	[ "$output" = 1 ]
+	wait_until 10 bash -c "[ \$(grep -c '^line ' '$out') -eq 20000 ]"
+	# Every x of the paused line went out, in lines of x's only, and every other
+	# line is one of instance 1's or tinyhold's own: nobody's bytes in anybody's
+	# line. (Whole, normally; a writer descheduled for 0.5 s between the two
+	# pipefuls of its 70,000 bytes has its line cut there, by the same rule.)
+	run -0 "$PY" -c 'import re, sys
+xs = mixed = 0
+for l in open(sys.argv[1]).read().split("\n"):
+    if l and l == "x" * len(l):
+        xs += len(l)
+    elif l and not re.fullmatch(r"line \d+|tinyhold: .*", l):
+        mixed += 1
+print("x=%d mixed=%d" % (xs, mixed))' "$out"
+	[ "$output" = "x=70000 mixed=0" ]
 }
 
 @test "a long line's writer that pauses mid-line holds the other instances' lines for 500 ms, not for ever (also as PID 1)" {
