@@ -71,10 +71,14 @@ paused_long_line() {
 		out=$TH_OUT
 	fi
 	wait_until 10 bash -c "[ \$(grep -c '^line ' '$out') -eq 20000 ]"
+	kill -TERM "$(th_pid)"
+	wait_exit 10
+	grep -qE '^tinyhold: got SIGTERM; stopping 2 instances$' "$TH_LOG"
 	# Every x of the paused line went out, in lines of x's only, and every other
 	# line is one of instance 1's or tinyhold's own: nobody's bytes in anybody's
 	# line. (Whole, normally; a writer descheduled for 0.5 s between the two
-	# pipefuls of its 70,000 bytes has its line cut there, by the same rule.)
+	# pipefuls of its 70,000 bytes has its line cut there, by the same rule, and
+	# the rest, a partial line, goes out when the stop ends it.)
 	run -0 "$PY" -c 'import re, sys
 xs = mixed = 0
 for l in open(sys.argv[1]).read().split("\n"):
@@ -83,6 +87,7 @@ for l in open(sys.argv[1]).read().split("\n"):
     elif l and not re.fullmatch(r"line \d+|tinyhold: .*", l):
         mixed += 1
 print("x=%d mixed=%d" % (xs, mixed))' "$out"
+	echo "$output"
 	[ "$output" = "x=70000 mixed=0" ]
 }
 
@@ -92,9 +97,6 @@ print("x=%d mixed=%d" % (xs, mixed))' "$out"
 
 @test "on stderr too: a paused long line does not hold another instance's lines or tinyhold's own" {
 	paused_long_line err
-	kill -TERM "$(th_pid)"
-	wait_exit 10
-	grep -qE '^tinyhold: got SIGTERM; stopping 2 instances$' "$TH_LOG"
 }
 
 @test "4 instances logging JSON with PYTHONUNBUFFERED=1 (text and newline in two writes): 0 broken lines, none lost (also as PID 1)" {
