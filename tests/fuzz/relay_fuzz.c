@@ -1,5 +1,5 @@
 /* relay_fuzz: libFuzzer entry point for relay.c. The input is a script of
- * reads, writer ends, log lines and (partial) writes on a relay of three
+ * reads, writer ends, log lines, (partial) writes and the clock on a relay of three
  * slots with a small bound and the prefix on. Source s writes only its own
  * letter and newlines, so every line that comes out must be "[slot] " and
  * one letter (or tinyhold's 'T' line): a line cut by another's bytes shows.
@@ -98,6 +98,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	static struct relay r;
 	size_t letters[NSRC] = { 0 }, lines[NSRC] = { 0 }, i, k;
 
+	int64_t now = 0;
+
 	if (size > 2048)
 		return 0;
 	memset(fed_letters, 0, sizeof fed_letters);
@@ -157,6 +159,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 				fed_letters[NSRC - 1] += n;
 				fed_lines[NSRC - 1]++;
 			}
+			break;
+		case 7:	/* the clock goes on (arg / 2 times 10 ms): a paused long line may be ended */
+			now += (int64_t)(arg / 2) * 10;
+			n = r.out[arg & 1].owner;
+			if (relay_tick(&r, (enum relay_stream)(arg & 1), now))
+				model_end(n);
 			break;
 		default:
 			break;
